@@ -1,0 +1,75 @@
+//! Types shared by the server and the browser: what crosses the wire.
+//!
+//! Nothing here may carry a secret: tokens and password hashes stay in the
+//! `server` crate. [`Credentials`] carries a password *from* the browser and
+//! never back; its `Debug` hides it so it cannot reach a log line.
+
+use serde::{Deserialize, Serialize};
+
+/// A user as the API shows it (`GET /api/me`, inside [`SessionInfo`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserView {
+    pub id: String,
+    pub email: String,
+    pub roles: Vec<String>,
+}
+
+/// The session as the browser knows it: who, which session and when it
+/// expires. Returned by register, login, refresh and `GET /api/auth/session`.
+///
+/// The browser schedules its refresh from `expires_in` (relative to when the
+/// response arrived), never from its own clock.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub user: UserView,
+    pub session_id: String,
+    /// Unix seconds when the access token expires.
+    pub access_expires_at: i64,
+    /// Unix seconds when the refresh token expires (idle limit, capped by the
+    /// absolute limit).
+    pub refresh_expires_at: i64,
+    /// The access token's remaining life in seconds at `server_time`.
+    pub expires_in: i64,
+    /// The server's clock when it answered, Unix seconds.
+    pub server_time: i64,
+}
+
+/// One live session of the caller (`GET /api/auth/sessions`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    pub id: String,
+    pub created_at: i64,
+    pub last_used_at: i64,
+    pub user_agent: Option<String>,
+    /// True for the session the request was made with.
+    pub current: bool,
+}
+
+/// A user as an admin sees it (`GET /api/admin/users`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminUserView {
+    pub id: String,
+    pub email: String,
+    pub roles: Vec<String>,
+    pub created_at: i64,
+}
+
+/// Every error under `/api`: a stable machine code and a human sentence.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+    pub message: String,
+}
+
+/// Body of register and login.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credentials {
+    pub email: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials").field("email", &self.email).field("password", &"<redacted>").finish()
+    }
+}

@@ -1,0 +1,18 @@
+//! Authentication building blocks: signing keys and access tokens
+//! ([`keys`], [`tokens`]), refresh tokens ([`refresh`]), the cookies that
+//! carry both ([`cookies`]), password hashing ([`password`]), the
+//! access-token extractor ([`extractor`]), the live-session check behind it
+//! ([`gate`]) and the CSRF guard ([`csrf`]).
+
+pub mod cookies;
+pub mod csrf;
+pub mod extractor;
+pub mod gate;
+pub mod keys;
+pub mod limits;
+pub mod password;
+pub mod refresh;
+pub mod session;
+pub mod tokens;
+
+pub use extractor::AuthUser;

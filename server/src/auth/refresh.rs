@@ -1,0 +1,108 @@
+//! Refresh tokens: `base64url(version ‖ session id ‖ generation ‖ MAC)`.
+//!
+//! The MAC is HMAC-SHA-256 under a 256-bit server secret, so a token is 256
+//! unguessable bits bound to one session and one generation. The server
+//! stores no token at all, only each session's live generation; it can
+//! re-derive the live token, which is what lets a request that lost a
+//! two-tab race receive the *same* token the winner got (see
+//! `docs/ARCHITECTURE.md`, "Refresh tokens").
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use uuid::Uuid;
+
+const VERSION: u8 = 1;
+const RAW_LEN: usize = 1 + 16 + 8 + 32;
+/// Domain separation: this key signs nothing else.
+const CONTEXT: &[u8] = b"cookie-auth refresh token v1";
+
+/// The server's refresh-token MAC key, kept as a keyed HMAC state that each
+/// use clones (cheaper than re-keying, and infallible after construction).
+pub struct RefreshKey(Hmac<Sha256>);
+
+impl RefreshKey {
+    pub fn from_bytes(bytes: &[u8]) -> anyhow::Result<Self> {
+        if bytes.len() != 32 {
+            anyhow::bail!("refresh key must be 32 bytes");
+        }
+        let mac = Hmac::<Sha256>::new_from_slice(bytes).map_err(|_| anyhow::anyhow!("refresh key"))?;
+        Ok(Self(mac))
+    }
+
+    /// A fresh random key.
+    pub fn random_bytes() -> [u8; 32] {
+        rand::random()
+    }
+
+    fn mac(&self, session_id: &Uuid, generation: i64) -> Hmac<Sha256> {
+        let mut mac = self.0.clone();
+        mac.update(CONTEXT);
+        mac.update(session_id.as_bytes());
+        mac.update(&generation.to_be_bytes());
+        mac
+    }
+}
+
+/// What a refresh token names: a session and a generation of its family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshToken {
+    pub session_id: Uuid,
+    pub generation: i64,
+}
+
+impl RefreshToken {
+    /// The token string for the cookie.
+    pub fn encode(&self, key: &RefreshKey) -> String {
+        let tag = key.mac(&self.session_id, self.generation).finalize().into_bytes();
+        let mut raw = [0u8; RAW_LEN];
+        raw[0] = VERSION;
+        raw[1..17].copy_from_slice(self.session_id.as_bytes());
+        raw[17..25].copy_from_slice(&self.generation.to_be_bytes());
+        raw[25..].copy_from_slice(&tag);
+        URL_SAFE_NO_PAD.encode(raw)
+    }
+
+    /// Parses and authenticates a token; `None` for anything not minted by
+    /// this server with this key (the MAC is compared in constant time).
+    pub fn decode(token: &str, key: &RefreshKey) -> Option<Self> {
+        if token.len() != (RAW_LEN * 4).div_ceil(3) {
+            return None;
+        }
+        let raw = URL_SAFE_NO_PAD.decode(token).ok()?;
+        if raw.len() != RAW_LEN || raw[0] != VERSION {
+            return None;
+        }
+        let session_id = Uuid::from_slice(&raw[1..17]).ok()?;
+        let generation = i64::from_be_bytes(raw[17..25].try_into().ok()?);
+        key.mac(&session_id, generation).verify_slice(&raw[25..]).ok()?;
+        Some(Self { session_id, generation })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_round_trips_and_a_flipped_bit_is_refused() {
+        let key = RefreshKey::from_bytes(&[7; 32]).unwrap();
+        let token = RefreshToken { session_id: Uuid::new_v4(), generation: 41 };
+        let encoded = token.encode(&key);
+        assert_eq!(RefreshToken::decode(&encoded, &key), Some(token));
+
+        let mut bytes = encoded.into_bytes();
+        let last = bytes.len() - 2;
+        bytes[last] = if bytes[last] == b'A' { b'B' } else { b'A' };
+        assert_eq!(RefreshToken::decode(std::str::from_utf8(&bytes).unwrap(), &key), None);
+    }
+
+    #[test]
+    fn a_token_from_another_key_or_of_another_shape_is_refused() {
+        let token = RefreshToken { session_id: Uuid::new_v4(), generation: 0 }
+            .encode(&RefreshKey::from_bytes(&[1; 32]).unwrap());
+        assert_eq!(RefreshToken::decode(&token, &RefreshKey::from_bytes(&[2; 32]).unwrap()), None);
+        assert_eq!(RefreshToken::decode("", &RefreshKey::from_bytes(&[1; 32]).unwrap()), None);
+        assert_eq!(RefreshToken::decode("a.b.c", &RefreshKey::from_bytes(&[1; 32]).unwrap()), None);
+    }
+}

@@ -1,0 +1,189 @@
+//! Starting and rotating sessions: the refresh-token state machine.
+//!
+//! A session's live refresh token is generation `g`. Presented with
+//! generation `n`:
+//! - `n == g`: rotate by compare-and-swap `g → g+1`; the winner gets `g+1`.
+//!   A loser re-reads and lands in the next case.
+//! - `n == g-1` (the live token's parent) and within the grace window since
+//!   `g` was issued: answer with the live token `g` itself, not a sibling, so
+//!   two tabs sharing one cookie jar end up holding the same working token
+//!   whichever response lands last.
+//! - any other older `n`, or the parent after the window: reuse. The whole
+//!   session is revoked and the answer is `401 refresh_reused`.
+//!
+//! Only a committed compare-and-swap advances `g`; a failed statement
+//! leaves it, so an error can never turn the client's token into a "reused" one.
+
+use app::types::{SessionInfo, UserView};
+use uuid::Uuid;
+
+use super::{refresh::RefreshToken, tokens::Subject};
+use crate::{
+    client::Client,
+    error::ApiError,
+    state::AppState,
+    store::{
+        self,
+        sessions::{NewSession, RevokeReason, SessionRow},
+        users::{UserRow, split_roles},
+    },
+};
+
+/// A freshly issued pair of tokens and what the browser may know of them.
+pub struct Issued {
+    pub info: SessionInfo,
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Seconds until the refresh cookie should expire.
+    pub refresh_max_age: i64,
+}
+
+/// Starts a session for a signed-in user.
+pub async fn start(state: &AppState, user: &UserRow, client: &Client) -> Result<Issued, ApiError> {
+    let cfg = &state.config;
+    let now = store::now();
+    let id = Uuid::new_v4();
+    let absolute = now + cfg.session_max_secs;
+    let idle = (now + cfg.refresh_idle_secs).min(absolute);
+    let client_ip = client.ip.map(|ip| ip.to_string());
+    store::sessions::insert_session(
+        &state.db,
+        &NewSession {
+            id: &id.to_string(),
+            user_id: &user.id,
+            now,
+            idle_expires_at: idle,
+            absolute_expires_at: absolute,
+            user_agent: client.user_agent.as_deref(),
+            client_ip: client_ip.as_deref(),
+        },
+    )
+    .await?;
+    let grant = Grant {
+        session_id: id,
+        generation: 0,
+        user_id: &user.id,
+        email: &user.email,
+        roles: user.role_list(),
+        refresh_expires_at: idle,
+        absolute_expires_at: absolute,
+    };
+    issue(state, grant, now)
+}
+
+/// Rotates the presented refresh token (see the module docs).
+pub async fn rotate(state: &AppState, presented: &str) -> Result<Issued, ApiError> {
+    let token = RefreshToken::decode(presented, &state.refresh_key).ok_or(ApiError::RefreshInvalid)?;
+    let sid = token.session_id.to_string();
+    let cfg = &state.config;
+
+    let mut row = store::sessions::find_session(&state.db, &sid).await?.ok_or(ApiError::RefreshInvalid)?;
+    // A lost compare-and-swap re-reads once, after which the token is the
+    // live one's parent (grace) or older (reuse); the bound is a safety net.
+    for _ in 0..3 {
+        let now = store::now();
+        check_usable(&row, now)?;
+        if token.generation == row.generation {
+            let idle = (now + cfg.refresh_idle_secs).min(row.absolute_expires_at);
+            if store::sessions::advance_generation(&state.db, &sid, row.generation, now, idle).await? {
+                return issue(state, Grant::of(&row, token.session_id, row.generation + 1, idle), now);
+            }
+            row = store::sessions::find_session_fresh(&state.db, &sid).await?.ok_or(ApiError::RefreshInvalid)?;
+            continue;
+        }
+        if token.generation > row.generation {
+            // Never issued as far as the database knows.
+            return Err(ApiError::RefreshInvalid);
+        }
+        if token.generation == row.generation - 1 && now < row.rotated_at + cfg.reuse_grace_secs {
+            return issue(state, Grant::of(&row, token.session_id, row.generation, row.idle_expires_at), now);
+        }
+        tracing::warn!(session_id = %sid, user_id = %row.user_id, "refresh token reuse detected; session revoked");
+        revoke(state, &sid, RevokeReason::Reuse).await?;
+        return Err(ApiError::RefreshReused);
+    }
+    Err(ApiError::Unavailable)
+}
+
+/// Revokes a session and drops it from this instance's live cache.
+pub async fn revoke(state: &AppState, session_id: &str, reason: RevokeReason) -> Result<(), ApiError> {
+    store::sessions::revoke_session(&state.db, session_id, reason, store::now()).await?;
+    state.gate.forget(session_id);
+    Ok(())
+}
+
+fn check_usable(row: &SessionRow, now: i64) -> Result<(), ApiError> {
+    match row.revoke_reason.as_deref() {
+        Some("reuse") => return Err(ApiError::RefreshReused),
+        Some(_) => return Err(ApiError::RefreshInvalid),
+        None if row.revoked_at.is_some() => return Err(ApiError::RefreshInvalid),
+        None => {}
+    }
+    if now >= row.idle_expires_at || now >= row.absolute_expires_at {
+        return Err(ApiError::RefreshExpired);
+    }
+    Ok(())
+}
+
+/// What a response grants: the session's live refresh generation and the
+/// user it belongs to.
+struct Grant<'a> {
+    session_id: Uuid,
+    generation: i64,
+    user_id: &'a str,
+    email: &'a str,
+    roles: Vec<String>,
+    refresh_expires_at: i64,
+    absolute_expires_at: i64,
+}
+
+impl<'a> Grant<'a> {
+    /// Generation `generation` of an existing session.
+    fn of(row: &'a SessionRow, session_id: Uuid, generation: i64, refresh_expires_at: i64) -> Self {
+        Self {
+            session_id,
+            generation,
+            user_id: &row.user_id,
+            email: &row.email,
+            roles: split_roles(&row.roles),
+            refresh_expires_at,
+            absolute_expires_at: row.absolute_expires_at,
+        }
+    }
+}
+
+fn issue(state: &AppState, grant: Grant<'_>, now: i64) -> Result<Issued, ApiError> {
+    let sid = grant.session_id.to_string();
+    let subject = Subject { user_id: grant.user_id, session_id: &sid, email: grant.email, roles: &grant.roles };
+    let (access_token, claims) = state
+        .tokens
+        .issue(&state.keys, &subject, now, grant.absolute_expires_at)
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    let refresh_token =
+        RefreshToken { session_id: grant.session_id, generation: grant.generation }.encode(&state.refresh_key);
+    Ok(Issued {
+        info: SessionInfo {
+            user: UserView { id: grant.user_id.to_owned(), email: grant.email.to_owned(), roles: grant.roles },
+            session_id: sid,
+            access_expires_at: claims.exp,
+            refresh_expires_at: grant.refresh_expires_at,
+            expires_in: claims.exp - now,
+            server_time: now,
+        },
+        access_token,
+        refresh_token,
+        refresh_max_age: grant.refresh_expires_at - now,
+    })
+}
+
+/// Cuts a string to at most `max` bytes on a character boundary.
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_owned()
+}

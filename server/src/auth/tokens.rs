@@ -1,0 +1,144 @@
+//! Access tokens: EdDSA-signed JWTs with `typ: at+jwt` and a `kid`.
+//!
+//! Verification is strict where jsonwebtoken's defaults are lax: the
+//! algorithm is pinned, `iss`/`aud`/`exp`/`nbf`/`iat`/`sub` are required and
+//! checked with a small leeway, and headers that point elsewhere for keys
+//! (`jku`, `jwk`, `x5u`, `x5c`) or demand extensions (`crit`) are refused.
+//! Times are integers: a string or float claim fails to deserialise.
+
+use jsonwebtoken::{Algorithm, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use super::keys::KeySet;
+use crate::config::Config;
+
+/// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
+pub const LEEWAY_SECS: i64 = 10;
+/// A token longer than this is junk; refuse it before parsing.
+const MAX_TOKEN_LEN: usize = 4096;
+const TYP: &str = "at+jwt";
+
+/// The claims of an access token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccessClaims {
+    pub iss: String,
+    pub aud: String,
+    /// The user id.
+    pub sub: String,
+    /// The session id.
+    pub sid: String,
+    /// Not one of the contract's claims: ours carry it so `GET /api/me`
+    /// needs no database read; a token without it is still valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    pub roles: Vec<String>,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    pub jti: String,
+}
+
+/// Why a token was refused. Only logged at debug level; clients see 401.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("malformed token")]
+    Malformed,
+    #[error("forbidden header: {0}")]
+    Header(&'static str),
+    #[error("unknown key id")]
+    UnknownKid,
+    #[error("issued in the future")]
+    IssuedInFuture,
+    #[error(transparent)]
+    Jwt(#[from] jsonwebtoken::errors::Error),
+}
+
+/// Whom a token is for.
+pub struct Subject<'a> {
+    pub user_id: &'a str,
+    pub session_id: &'a str,
+    pub email: &'a str,
+    pub roles: &'a [String],
+}
+
+/// Signs and verifies access tokens with the server's keys.
+pub struct AccessTokens {
+    validation: Validation,
+    issuer: String,
+    audience: String,
+    ttl_secs: i64,
+}
+
+impl AccessTokens {
+    pub fn new(config: &Config) -> Self {
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.leeway = LEEWAY_SECS as u64;
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        validation.validate_aud = true;
+        validation.set_issuer(&[&config.issuer]);
+        validation.set_audience(&[&config.audience]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
+        Self {
+            validation,
+            issuer: config.issuer.clone(),
+            audience: config.audience.clone(),
+            ttl_secs: config.access_ttl_secs,
+        }
+    }
+
+    /// Signs a token for a session. Its life is the configured TTL, cut short
+    /// so it never outlives the session's absolute limit.
+    pub fn issue(
+        &self,
+        keys: &KeySet,
+        subject: &Subject<'_>,
+        now: i64,
+        session_ends_at: i64,
+    ) -> Result<(String, AccessClaims), TokenError> {
+        let claims = AccessClaims {
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            sub: subject.user_id.to_owned(),
+            sid: subject.session_id.to_owned(),
+            email: Some(subject.email.to_owned()),
+            roles: subject.roles.to_vec(),
+            iat: now,
+            nbf: now,
+            exp: (now + self.ttl_secs).min(session_ends_at),
+            jti: uuid::Uuid::new_v4().simple().to_string(),
+        };
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.typ = Some(TYP.into());
+        header.kid = Some(keys.current_kid.clone());
+        let token = jsonwebtoken::encode(&header, &claims, &keys.encoding)?;
+        Ok((token, claims))
+    }
+
+    /// Verifies a token and returns its claims.
+    pub fn verify(&self, keys: &KeySet, token: &str, now: i64) -> Result<AccessClaims, TokenError> {
+        if token.len() > MAX_TOKEN_LEN || token.split('.').count() != 3 {
+            return Err(TokenError::Malformed);
+        }
+        let header = jsonwebtoken::decode_header(token)?;
+        if header.alg != Algorithm::EdDSA {
+            return Err(TokenError::Header("alg"));
+        }
+        if header.typ.as_deref() != Some(TYP) {
+            return Err(TokenError::Header("typ"));
+        }
+        if header.crit.is_some() {
+            return Err(TokenError::Header("crit"));
+        }
+        if header.jku.is_some() || header.jwk.is_some() || header.x5u.is_some() || header.x5c.is_some() {
+            return Err(TokenError::Header("key location"));
+        }
+        let kid = header.kid.as_deref().ok_or(TokenError::UnknownKid)?;
+        let key = keys.verifying_key(kid).ok_or(TokenError::UnknownKid)?;
+        let data = jsonwebtoken::decode::<AccessClaims>(token, key, &self.validation)?;
+        if data.claims.iat > now + LEEWAY_SECS {
+            return Err(TokenError::IssuedInFuture);
+        }
+        Ok(data.claims)
+    }
+}

@@ -1,0 +1,259 @@
+//! Typed configuration, read once at start from environment variables (and
+//! an optional `.env` file). Every name and default is the contract's
+//! (`docs/API.md`, "Configuration"); `.env.example` lists them all.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+/// A value that must never reach a log line: its `Debug` prints a mask.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Self(value)
+    }
+
+    /// The secret itself; call only where it is used, never to print it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// What went wrong while reading the configuration. Names the variable.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name}: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+fn invalid(name: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { name, reason: reason.into() }
+}
+
+/// The server's whole configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `DATABASE_URL`: `sqlite://…` or `postgres://…`.
+    pub database_url: String,
+    /// `LEPTOS_SITE_ADDR`: where to listen (port 0 picks a free port).
+    pub site_addr: SocketAddr,
+    /// `AUTH_PUBLIC_ORIGIN`: the app's own origin, e.g. `https://app.example`.
+    pub public_origin: String,
+    /// `AUTH_ALLOWED_ORIGINS`: further origins allowed to make unsafe requests.
+    pub allowed_origins: Vec<String>,
+    /// `AUTH_ACCESS_TTL_SECS`: access token life.
+    pub access_ttl_secs: i64,
+    /// `AUTH_REFRESH_IDLE_SECS`: refresh token life, sliding.
+    pub refresh_idle_secs: i64,
+    /// `AUTH_SESSION_MAX_SECS`: absolute session life.
+    pub session_max_secs: i64,
+    /// `AUTH_REUSE_GRACE_SECS`: how long the parent of the live refresh token
+    /// may still be presented (two tabs racing). 0 disables the grace.
+    pub reuse_grace_secs: i64,
+    /// `AUTH_REFRESH_LEAD_SECS`: how long before expiry the browser refreshes.
+    pub refresh_lead_secs: i64,
+    /// `AUTH_ISSUER`: the access token's `iss`.
+    pub issuer: String,
+    /// `AUTH_AUDIENCE`: the access token's `aud`.
+    pub audience: String,
+    /// `AUTH_SIGNING_KEY_FILE`: an Ed25519 PKCS#8 PEM to sign with; unset:
+    /// keys are generated and kept in the database.
+    pub signing_key_file: Option<PathBuf>,
+    /// `AUTH_COOKIE_SECURE`: the `Secure` cookie attribute.
+    pub cookie_secure: bool,
+    /// `AUTH_ACCESS_COOKIE`: name of the access cookie.
+    pub access_cookie: String,
+    /// `AUTH_REFRESH_COOKIE`: name of the refresh cookie.
+    pub refresh_cookie: String,
+    /// `AUTH_RATE_LIMITS`: brute-force limits on (`on`) or off (`off`).
+    pub rate_limits: bool,
+    /// `AUTH_TRUSTED_PROXIES`: addresses whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// `AUTH_ADMIN_EMAIL` + `AUTH_ADMIN_PASSWORD`: an admin made at start.
+    pub admin: Option<(String, Secret)>,
+    /// `AUTH_TLS_CERT` + `AUTH_TLS_KEY`: serve HTTPS directly.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// `LEPTOS_SITE_ROOT`: where the built site (`pkg/`) lives.
+    pub site_root: String,
+    /// `LEPTOS_SITE_PKG_DIR`: the bundle directory under the site root.
+    pub site_pkg_dir: String,
+    /// `LEPTOS_OUTPUT_NAME`: the bundle's file name stem.
+    pub output_name: String,
+}
+
+impl Config {
+    /// Reads the process environment (after loading `.env` if present).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        // A missing .env is the normal case; a malformed one is worth a word.
+        if let Err(err) = dotenvy::dotenv()
+            && !err.not_found()
+        {
+            return Err(invalid(".env", err.to_string()));
+        }
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Parses configuration from any lookup (name → value), so tests can
+    /// build one without touching the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/app.db".into());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(invalid("DATABASE_URL", "must start with sqlite: or postgres://"));
+        }
+
+        let site_addr: SocketAddr = get("LEPTOS_SITE_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:3000".into())
+            .parse()
+            .map_err(|_| invalid("LEPTOS_SITE_ADDR", "expected ip:port"))?;
+
+        let public_origin = match get("AUTH_PUBLIC_ORIGIN") {
+            Some(origin) => parse_origin("AUTH_PUBLIC_ORIGIN", &origin)?,
+            None => format!("http://{site_addr}"),
+        };
+        let allowed_origins = get("AUTH_ALLOWED_ORIGINS")
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|o| !o.is_empty())
+                    .map(|o| parse_origin("AUTH_ALLOWED_ORIGINS", o))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+
+        let secs = |name: &'static str, default: i64, min: i64| -> Result<i64, ConfigError> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => {
+                    let n: i64 = v.parse().map_err(|_| invalid(name, "expected whole seconds"))?;
+                    if n < min || n > 10 * 365 * 24 * 3600 {
+                        return Err(invalid(name, format!("must be between {min} and ten years")));
+                    }
+                    Ok(n)
+                }
+            }
+        };
+        let access_ttl_secs = secs("AUTH_ACCESS_TTL_SECS", 900, 1)?;
+        let refresh_idle_secs = secs("AUTH_REFRESH_IDLE_SECS", 604_800, 1)?;
+        let session_max_secs = secs("AUTH_SESSION_MAX_SECS", 2_592_000, 1)?;
+        let reuse_grace_secs = secs("AUTH_REUSE_GRACE_SECS", 10, 0)?;
+        let refresh_lead_secs = secs("AUTH_REFRESH_LEAD_SECS", 300, 0)?;
+
+        let issuer = get("AUTH_ISSUER").unwrap_or_else(|| public_origin.clone());
+        let audience = get("AUTH_AUDIENCE").unwrap_or_else(|| public_origin.clone());
+
+        let cookie_secure = flag("AUTH_COOKIE_SECURE", get("AUTH_COOKIE_SECURE"), true)?;
+        let access_cookie = get("AUTH_ACCESS_COOKIE").unwrap_or_else(|| "__Host-access".into());
+        let refresh_cookie = get("AUTH_REFRESH_COOKIE").unwrap_or_else(|| "__Secure-refresh".into());
+        check_cookie_name("AUTH_ACCESS_COOKIE", &access_cookie, cookie_secure, "/")?;
+        check_cookie_name("AUTH_REFRESH_COOKIE", &refresh_cookie, cookie_secure, "/api/auth")?;
+        if access_cookie == refresh_cookie {
+            return Err(invalid("AUTH_REFRESH_COOKIE", "must differ from AUTH_ACCESS_COOKIE"));
+        }
+
+        let rate_limits = flag("AUTH_RATE_LIMITS", get("AUTH_RATE_LIMITS"), true)?;
+        let trusted_proxies = get("AUTH_TRUSTED_PROXIES")
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(|p| p.parse().map_err(|_| invalid("AUTH_TRUSTED_PROXIES", "expected IP addresses")))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+
+        let admin = match (get("AUTH_ADMIN_EMAIL"), lookup("AUTH_ADMIN_PASSWORD")) {
+            (Some(email), Some(password)) if !password.is_empty() => Some((email, Secret::new(password))),
+            (None, None) => None,
+            _ => return Err(invalid("AUTH_ADMIN_EMAIL", "set both AUTH_ADMIN_EMAIL and AUTH_ADMIN_PASSWORD")),
+        };
+        let tls = match (get("AUTH_TLS_CERT"), get("AUTH_TLS_KEY")) {
+            (Some(cert), Some(key)) => Some((cert.into(), key.into())),
+            (None, None) => None,
+            _ => return Err(invalid("AUTH_TLS_CERT", "set both AUTH_TLS_CERT and AUTH_TLS_KEY")),
+        };
+
+        Ok(Self {
+            database_url,
+            site_addr,
+            public_origin,
+            allowed_origins,
+            access_ttl_secs,
+            refresh_idle_secs,
+            session_max_secs,
+            reuse_grace_secs,
+            refresh_lead_secs,
+            issuer,
+            audience,
+            signing_key_file: get("AUTH_SIGNING_KEY_FILE").map(PathBuf::from),
+            cookie_secure,
+            access_cookie,
+            refresh_cookie,
+            rate_limits,
+            trusted_proxies,
+            admin,
+            tls,
+            site_root: get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
+            site_pkg_dir: get("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".into()),
+            output_name: get("LEPTOS_OUTPUT_NAME").unwrap_or_else(|| "cookie-auth".into()),
+        })
+    }
+
+    /// True when `origin` may make unsafe requests (the app's own or configured).
+    pub fn origin_allowed(&self, origin: &str) -> bool {
+        let origin = origin.trim_end_matches('/');
+        origin.eq_ignore_ascii_case(&self.public_origin)
+            || self.allowed_origins.iter().any(|o| origin.eq_ignore_ascii_case(o))
+    }
+}
+
+fn flag(name: &'static str, value: Option<String>, default: bool) -> Result<bool, ConfigError> {
+    match value.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None => Ok(default),
+        Some("on" | "true" | "1" | "yes") => Ok(true),
+        Some("off" | "false" | "0" | "no") => Ok(false),
+        Some(_) => Err(invalid(name, "expected on/off or true/false")),
+    }
+}
+
+/// An origin is `scheme://host[:port]`, nothing more; stored without a
+/// trailing slash so it compares equal to a browser's `Origin` header.
+fn parse_origin(name: &'static str, value: &str) -> Result<String, ConfigError> {
+    let value = value.trim_end_matches('/');
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))
+        .ok_or_else(|| invalid(name, "origins start with http:// or https://"))?;
+    if rest.is_empty() || rest.contains(['/', '?', '#', ' ']) {
+        return Err(invalid(name, "an origin is scheme://host[:port] with no path"));
+    }
+    Ok(value.to_owned())
+}
+
+/// Browsers drop `__Host-`/`__Secure-` cookies that break the prefix rules,
+/// which would log everyone out silently: refuse such a setup at start.
+fn check_cookie_name(name: &'static str, value: &str, secure: bool, path: &str) -> Result<(), ConfigError> {
+    let token_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    if value.is_empty() || !value.chars().all(token_char) {
+        return Err(invalid(name, "not a valid cookie name"));
+    }
+    if value.starts_with("__Host-") && (!secure || path != "/") {
+        return Err(invalid(name, "a __Host- cookie needs Secure and Path=/"));
+    }
+    if value.starts_with("__Secure-") && !secure {
+        return Err(invalid(name, "a __Secure- cookie needs AUTH_COOKIE_SECURE=true"));
+    }
+    Ok(())
+}

@@ -1,0 +1,57 @@
+//! `/api/auth/sessions`: the caller's live sessions, and revoking one.
+
+use app::types::SessionView;
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    http::StatusCode,
+    routing::{delete, get},
+};
+use tower_cookies::Cookies;
+
+use crate::{
+    auth::{AuthUser, cookies, session},
+    error::ApiError,
+    state::AppState,
+    store::{self, sessions::RevokeReason},
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/auth/sessions", get(list_sessions)).route("/auth/sessions/{id}", delete(revoke_session))
+}
+
+async fn list_sessions(State(state): State<AppState>, user: AuthUser) -> Result<Json<Vec<SessionView>>, ApiError> {
+    let rows = store::sessions::list_live_sessions(&state.db, user.user_id(), store::now()).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|row| SessionView {
+                current: row.id == user.session_id(),
+                id: row.id,
+                created_at: row.created_at,
+                last_used_at: row.last_used_at,
+                user_agent: row.user_agent,
+            })
+            .collect(),
+    ))
+}
+
+/// Revokes one of the caller's sessions: its refresh token at once, its
+/// access tokens within a second. Another user's session is `404`, as if it
+/// did not exist. Revoking the current session also clears its cookies.
+async fn revoke_session(
+    State(state): State<AppState>,
+    cookies: Cookies,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    if id == user.session_id() {
+        session::revoke(&state, &id, RevokeReason::Revoked).await?;
+        cookies::clear_session(&cookies, &state.config);
+        return Ok(StatusCode::NO_CONTENT);
+    }
+    if !store::sessions::revoke_user_session(&state.db, user.user_id(), &id, store::now()).await? {
+        return Err(ApiError::NotFound);
+    }
+    state.gate.forget(&id);
+    Ok(StatusCode::NO_CONTENT)
+}

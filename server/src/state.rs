@@ -1,0 +1,28 @@
+//! `AppState`: everything a handler needs, built once at start and cloned
+//! cheaply into each request. No globals: a test builds its own.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+use crate::{
+    auth::{
+        gate::SessionGate, keys::KeySet, limits::Limits, password::Passwords, refresh::RefreshKey, tokens::AccessTokens,
+    },
+    config::Config,
+    db::Db,
+};
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub keys: Arc<KeySet>,
+    pub tokens: Arc<AccessTokens>,
+    pub refresh_key: Arc<RefreshKey>,
+    pub passwords: Passwords,
+    pub gate: Arc<SessionGate>,
+    pub limits: Arc<Limits>,
+    pub leptos_options: LeptosOptions,
+}

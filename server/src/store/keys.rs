@@ -1,0 +1,46 @@
+//! The `signing_keys` and `server_secrets` tables.
+
+use crate::db::{Db, on_pool};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SigningKeyRow {
+    pub kid: String,
+    pub private_der: Vec<u8>,
+    pub public_key: Vec<u8>,
+    pub created_at: i64,
+}
+
+/// Unretired keys, newest first: the first one signs, all of them verify.
+pub async fn find_active_signing_keys(db: &Db) -> Result<Vec<SigningKeyRow>, sqlx::Error> {
+    let sql = "SELECT kid, private_der, public_key, created_at FROM signing_keys \
+               WHERE retired_at IS NULL ORDER BY created_at DESC, kid DESC";
+    on_pool!(db, write, |pool| sqlx::query_as(sql).fetch_all(pool).await)
+}
+
+pub async fn insert_signing_key(db: &Db, key: &SigningKeyRow) -> Result<(), sqlx::Error> {
+    let sql = "INSERT INTO signing_keys (kid, private_der, public_key, created_at) VALUES ($1, $2, $3, $4) \
+               ON CONFLICT (kid) DO NOTHING";
+    on_pool!(db, write, |pool| {
+        sqlx::query(sql)
+            .bind(&key.kid)
+            .bind(&key.private_der)
+            .bind(&key.public_key)
+            .bind(key.created_at)
+            .execute(pool)
+            .await?;
+    });
+    Ok(())
+}
+
+/// Returns the named secret, storing `candidate` first if there is none.
+/// Several instances starting at once all end up with the same value.
+pub async fn get_or_insert_secret(db: &Db, name: &str, candidate: &[u8], now: i64) -> Result<Vec<u8>, sqlx::Error> {
+    let insert = "INSERT INTO server_secrets (name, value, created_at) VALUES ($1, $2, $3) \
+                  ON CONFLICT (name) DO NOTHING";
+    let select = "SELECT value FROM server_secrets WHERE name = $1";
+    let (value,): (Vec<u8>,) = on_pool!(db, write, |pool| {
+        sqlx::query(insert).bind(name).bind(candidate).bind(now).execute(pool).await?;
+        sqlx::query_as(select).bind(name).fetch_one(pool).await?
+    });
+    Ok(value)
+}

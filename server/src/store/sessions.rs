@@ -1,0 +1,155 @@
+//! The `sessions` table: one row per sign-in, holding the refresh-token
+//! family's counter. Rotation is a single compare-and-swap `UPDATE`, so it
+//! is one atomic step on either backend whatever the concurrency.
+
+use crate::db::{Db, on_pool};
+
+/// A session joined with its user's email and roles (what a refresh or a
+/// session lookup needs to answer in one read).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub id: String,
+    pub user_id: String,
+    pub generation: i64,
+    pub rotated_at: i64,
+    pub created_at: i64,
+    pub last_used_at: i64,
+    pub idle_expires_at: i64,
+    pub absolute_expires_at: i64,
+    pub revoked_at: Option<i64>,
+    pub revoke_reason: Option<String>,
+    pub user_agent: Option<String>,
+    pub email: String,
+    pub roles: String,
+}
+
+/// What a new session starts with.
+pub struct NewSession<'a> {
+    pub id: &'a str,
+    pub user_id: &'a str,
+    pub now: i64,
+    pub idle_expires_at: i64,
+    pub absolute_expires_at: i64,
+    pub user_agent: Option<&'a str>,
+    pub client_ip: Option<&'a str>,
+}
+
+/// Why a session ended; stored in `revoke_reason`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevokeReason {
+    Logout,
+    Revoked,
+    Reuse,
+}
+
+impl RevokeReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Logout => "logout",
+            Self::Revoked => "revoked",
+            Self::Reuse => "reuse",
+        }
+    }
+}
+
+pub async fn insert_session(db: &Db, s: &NewSession<'_>) -> Result<(), sqlx::Error> {
+    let sql = "INSERT INTO sessions (id, user_id, generation, rotated_at, created_at, last_used_at, \
+               idle_expires_at, absolute_expires_at, user_agent, client_ip) \
+               VALUES ($1, $2, 0, $3, $3, $3, $4, $5, $6, $7)";
+    on_pool!(db, write, |pool| {
+        sqlx::query(sql)
+            .bind(s.id)
+            .bind(s.user_id)
+            .bind(s.now)
+            .bind(s.idle_expires_at)
+            .bind(s.absolute_expires_at)
+            .bind(s.user_agent)
+            .bind(s.client_ip)
+            .execute(pool)
+            .await?;
+    });
+    Ok(())
+}
+
+const FIND_SESSION: &str = "SELECT s.id, s.user_id, s.generation, s.rotated_at, s.created_at, \
+    s.last_used_at, s.idle_expires_at, s.absolute_expires_at, s.revoked_at, s.revoke_reason, \
+    s.user_agent, u.email, u.roles \
+    FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1";
+
+pub async fn find_session(db: &Db, id: &str) -> Result<Option<SessionRow>, sqlx::Error> {
+    on_pool!(db, read, |pool| sqlx::query_as(FIND_SESSION).bind(id).fetch_optional(pool).await)
+}
+
+/// Reads a session through the writer connection: on SQLite this sees every
+/// committed write at once, which a rotation retry needs.
+pub async fn find_session_fresh(db: &Db, id: &str) -> Result<Option<SessionRow>, sqlx::Error> {
+    on_pool!(db, write, |pool| sqlx::query_as(FIND_SESSION).bind(id).fetch_optional(pool).await)
+}
+
+/// The compare-and-swap of a rotation: advances the live generation from
+/// `expected` to `expected + 1` only if nobody else did and the session is
+/// live. `Ok(true)`: this caller owns the successor; `Ok(false)`: it lost
+/// the race (or the session ended) and must re-read.
+pub async fn advance_generation(
+    db: &Db,
+    id: &str,
+    expected: i64,
+    now: i64,
+    idle_expires_at: i64,
+) -> Result<bool, sqlx::Error> {
+    let sql = "UPDATE sessions SET generation = generation + 1, rotated_at = $3, last_used_at = $3, \
+               idle_expires_at = $4 \
+               WHERE id = $1 AND generation = $2 AND revoked_at IS NULL";
+    let done = on_pool!(db, write, |pool| {
+        sqlx::query(sql).bind(id).bind(expected).bind(now).bind(idle_expires_at).execute(pool).await?.rows_affected()
+    });
+    Ok(done == 1)
+}
+
+/// Ends one session. Idempotent: an already revoked session keeps its
+/// first reason. `Ok(true)` when this call revoked it.
+pub async fn revoke_session(db: &Db, id: &str, reason: RevokeReason, now: i64) -> Result<bool, sqlx::Error> {
+    let sql = "UPDATE sessions SET revoked_at = $2, revoke_reason = $3 WHERE id = $1 AND revoked_at IS NULL";
+    let done = on_pool!(db, write, |pool| {
+        sqlx::query(sql).bind(id).bind(now).bind(reason.as_str()).execute(pool).await?.rows_affected()
+    });
+    Ok(done == 1)
+}
+
+/// Ends one session only if it belongs to `user_id`. `Ok(false)` when there
+/// is no such live session of that user.
+pub async fn revoke_user_session(db: &Db, user_id: &str, id: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let sql = "UPDATE sessions SET revoked_at = $3, revoke_reason = $4 \
+               WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL";
+    let done = on_pool!(db, write, |pool| {
+        sqlx::query(sql)
+            .bind(id)
+            .bind(user_id)
+            .bind(now)
+            .bind(RevokeReason::Revoked.as_str())
+            .execute(pool)
+            .await?
+            .rows_affected()
+    });
+    Ok(done == 1)
+}
+
+/// The user's live sessions (not revoked, not past either limit), newest use first.
+pub async fn list_live_sessions(db: &Db, user_id: &str, now: i64) -> Result<Vec<SessionRow>, sqlx::Error> {
+    let sql = "SELECT s.id, s.user_id, s.generation, s.rotated_at, s.created_at, \
+        s.last_used_at, s.idle_expires_at, s.absolute_expires_at, s.revoked_at, s.revoke_reason, \
+        s.user_agent, u.email, u.roles \
+        FROM sessions s JOIN users u ON u.id = s.user_id \
+        WHERE s.user_id = $1 AND s.revoked_at IS NULL AND s.idle_expires_at > $2 AND s.absolute_expires_at > $2 \
+        ORDER BY s.last_used_at DESC, s.id";
+    on_pool!(db, read, |pool| sqlx::query_as(sql).bind(user_id).bind(now).fetch_all(pool).await)
+}
+
+/// True when the session exists, is not revoked and has not passed its
+/// absolute limit: what an access token's `sid` must satisfy.
+pub async fn session_is_live(db: &Db, id: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let sql = "SELECT 1 FROM sessions WHERE id = $1 AND revoked_at IS NULL AND absolute_expires_at > $2";
+    let row: Option<(i32,)> =
+        on_pool!(db, read, |pool| { sqlx::query_as(sql).bind(id).bind(now).fetch_optional(pool).await? });
+    Ok(row.is_some())
+}

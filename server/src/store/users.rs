@@ -1,0 +1,74 @@
+//! The `users` table.
+
+use crate::db::{Db, on_pool};
+
+/// A user row. Deliberately not `Serialize`: the password hash must never
+/// cross the wire.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub password_hash: String,
+    pub roles: String,
+    pub created_at: i64,
+}
+
+impl UserRow {
+    pub fn role_list(&self) -> Vec<String> {
+        split_roles(&self.roles)
+    }
+}
+
+/// Roles are stored space-separated.
+pub fn split_roles(roles: &str) -> Vec<String> {
+    roles.split_whitespace().map(str::to_owned).collect()
+}
+
+/// The columns of [`UserRow`], in a macro so queries stay `&'static str`.
+macro_rules! user_columns {
+    () => {
+        "id, email, password_hash, roles, created_at"
+    };
+}
+
+pub async fn find_user_by_email(db: &Db, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    let sql = concat!("SELECT ", user_columns!(), " FROM users WHERE email = $1");
+    on_pool!(db, read, |pool| sqlx::query_as(sql).bind(email).fetch_optional(pool).await)
+}
+
+pub async fn find_user_by_id(db: &Db, id: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    let sql = concat!("SELECT ", user_columns!(), " FROM users WHERE id = $1");
+    on_pool!(db, read, |pool| sqlx::query_as(sql).bind(id).fetch_optional(pool).await)
+}
+
+/// Inserts a user; `Ok(false)` when the email is taken.
+pub async fn insert_user(db: &Db, user: &UserRow) -> Result<bool, sqlx::Error> {
+    let sql = "INSERT INTO users (id, email, password_hash, roles, created_at, updated_at) \
+               VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (email) DO NOTHING";
+    let done = on_pool!(db, write, |pool| {
+        sqlx::query(sql)
+            .bind(&user.id)
+            .bind(&user.email)
+            .bind(&user.password_hash)
+            .bind(&user.roles)
+            .bind(user.created_at)
+            .execute(pool)
+            .await?
+            .rows_affected()
+    });
+    Ok(done == 1)
+}
+
+pub async fn set_user_roles(db: &Db, id: &str, roles: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let sql = "UPDATE users SET roles = $2, updated_at = $3 WHERE id = $1";
+    let done = on_pool!(db, write, |pool| {
+        sqlx::query(sql).bind(id).bind(roles).bind(now).execute(pool).await?.rows_affected()
+    });
+    Ok(done == 1)
+}
+
+/// All users, oldest first (the admin list).
+pub async fn list_users(db: &Db) -> Result<Vec<UserRow>, sqlx::Error> {
+    let sql = concat!("SELECT ", user_columns!(), " FROM users ORDER BY created_at, email");
+    on_pool!(db, read, |pool| sqlx::query_as(sql).fetch_all(pool).await)
+}

@@ -1,0 +1,188 @@
+//! Refresh-token rotation: long chains, reuse detection, the grace window for
+//! racing tabs, and the absolute session limit.
+
+mod common;
+
+use std::collections::HashSet;
+
+use app::types::SessionView;
+use common::*;
+use tokio::task::JoinSet;
+
+#[tokio::test]
+async fn a_chain_of_100_rotations_keeps_the_session_and_issues_fresh_tokens() {
+    // Arrange
+    let app = TestApp::spawn().await;
+    let user = app.new_user().await;
+    let mut jar = user.jar.clone();
+    let mut refresh_tokens = HashSet::from([app.refresh_token(&jar)]);
+    let mut access_tokens = HashSet::from([app.access_token(&jar)]);
+
+    for round in 0..100 {
+        // Act
+        let response = app.refresh(&mut jar).await;
+
+        // Assert
+        assert_eq!(response.status.as_u16(), 200, "round {round}: {}", response.body);
+        let info = response.session_info();
+        assert_eq!(info.session_id, user.info.session_id, "round {round}");
+        assert!(
+            refresh_tokens.insert(response.cookie_value(&app.refresh_cookie)),
+            "round {round} returned a refresh token seen before"
+        );
+        assert!(
+            access_tokens.insert(response.cookie_value(&app.access_cookie)),
+            "round {round} returned an access token seen before"
+        );
+    }
+    assert_status(&app.me(&jar).await, 200);
+}
+
+#[tokio::test]
+async fn replaying_a_rotated_refresh_token_revokes_the_whole_session() {
+    // Arrange: no grace, so any replay is reuse.
+    let app = TestApp::spawn_with(&[("AUTH_REUSE_GRACE_SECS", "0")]).await;
+    let user = app.new_user().await;
+    let (other_jar, other_info) = app.new_session(&user).await;
+    let stolen = user.jar.clone();
+    let mut victim = user.jar.clone();
+    assert_status(&app.refresh(&mut victim).await, 200);
+
+    // Act
+    let replay = app.refresh(&mut stolen.clone()).await;
+
+    // Assert
+    assert_error(&replay, 401, "refresh_reused");
+    assert_clears_both_cookies(&app, &replay);
+    let newest = app.refresh(&mut victim.clone()).await;
+    assert_status(&newest, 401);
+    let code = assert_client_error(&newest).error;
+    assert!(code == "refresh_reused" || code == "refresh_invalid", "unexpected code {code}");
+    let session = app.wait_until_unauthenticated("/api/auth/session", &victim).await;
+    assert_error(&session, 401, "unauthenticated");
+    let me = app.wait_until_unauthenticated("/api/me", &victim).await;
+    assert_error(&me, 401, "unauthenticated");
+    let listing = app.sessions(&other_jar).await;
+    assert_status(&listing, 200);
+    let ids: Vec<String> = listing.json::<Vec<SessionView>>().into_iter().map(|session| session.id).collect();
+    assert!(!ids.contains(&user.info.session_id), "the reused session is gone: {ids:?}");
+    assert!(ids.contains(&other_info.session_id), "the other session lives: {ids:?}");
+    assert_status(&app.refresh(&mut other_jar.clone()).await, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_concurrent_refreshes_of_one_token_all_get_the_same_new_token() {
+    // Arrange: the default grace window (10 s).
+    let app = TestApp::spawn().await;
+    let user = app.new_user().await;
+    let original = app.refresh_token(&user.jar);
+    let mut racers = JoinSet::new();
+    for _ in 0..20 {
+        let api = app.api.clone();
+        let mut jar = user.jar.clone();
+        racers.spawn(async move { api.refresh(&mut jar).await });
+    }
+
+    // Act
+    let mut responses = Vec::new();
+    while let Some(joined) = racers.join_next().await {
+        responses.push(joined.expect("a racing refresh task"));
+    }
+
+    // Assert
+    assert_eq!(responses.len(), 20);
+    let mut new_tokens = HashSet::new();
+    for response in &responses {
+        assert_status(response, 200);
+        assert_eq!(response.session_info().session_id, user.info.session_id);
+        new_tokens.insert(response.cookie_value(&app.refresh_cookie));
+    }
+    assert_eq!(new_tokens.len(), 1, "every racer got the winner's token: {new_tokens:?}");
+    let live = new_tokens.into_iter().next().expect("one token");
+    assert_ne!(live, original);
+    let mut jar = app.jar_with_refresh(&live);
+    let after = app.refresh(&mut jar).await;
+    assert_status(&after, 200);
+    assert_eq!(after.session_info().session_id, user.info.session_id);
+    assert_status(&app.me(&jar).await, 200);
+}
+
+#[tokio::test]
+async fn replaying_the_parent_within_the_grace_window_returns_the_live_token() {
+    // Arrange: the default grace window (10 s).
+    let app = TestApp::spawn().await;
+    let user = app.new_user().await;
+    let parent = user.jar.clone();
+    let mut winner = user.jar.clone();
+    let won = app.refresh(&mut winner).await;
+    assert_status(&won, 200);
+    let live = won.cookie_value(&app.refresh_cookie);
+
+    // Act
+    let mut racer = parent.clone();
+    let raced = app.refresh(&mut racer).await;
+
+    // Assert
+    assert_status(&raced, 200);
+    assert_eq!(raced.cookie_value(&app.refresh_cookie), live);
+    assert_eq!(raced.session_info().session_id, user.info.session_id);
+    assert_status(&app.me(&racer).await, 200);
+    let next = app.refresh(&mut winner).await;
+    assert_status(&next, 200);
+    assert_eq!(next.session_info().session_id, user.info.session_id);
+}
+
+#[tokio::test]
+async fn a_token_two_rotations_old_is_reuse_even_within_the_grace_window() {
+    // Arrange: the default grace window (10 s).
+    let app = TestApp::spawn().await;
+    let user = app.new_user().await;
+    let grandparent = user.jar.clone();
+    let mut jar = user.jar.clone();
+    assert_status(&app.refresh(&mut jar).await, 200);
+    assert_status(&app.refresh(&mut jar).await, 200);
+
+    // Act
+    let replay = app.refresh(&mut grandparent.clone()).await;
+
+    // Assert
+    assert_error(&replay, 401, "refresh_reused");
+    assert_clears_both_cookies(&app, &replay);
+    let newest = app.refresh(&mut jar.clone()).await;
+    assert_status(&newest, 401);
+    let me = app.wait_until_unauthenticated("/api/me", &jar).await;
+    assert_error(&me, 401, "unauthenticated");
+}
+
+#[tokio::test]
+async fn refresh_expiry_never_passes_the_absolute_session_limit() {
+    // Arrange
+    let app = TestApp::spawn_with(&[
+        ("AUTH_ACCESS_TTL_SECS", "60"),
+        ("AUTH_REFRESH_IDLE_SECS", "1000"),
+        ("AUTH_SESSION_MAX_SECS", "100"),
+    ])
+    .await;
+    let mut jar = Jar::default();
+    let register = app.register(&mut jar, &unique_email(), PASSWORD).await;
+    assert_status(&register, 201);
+    let created = register.session_info().server_time;
+
+    // Act
+    let refresh = app.refresh(&mut jar).await;
+
+    // Assert
+    for (name, response) in [("register", &register), ("refresh", &refresh)] {
+        assert!(response.status.is_success(), "{name}: {}", response.body);
+        let info = response.session_info();
+        assert!(
+            info.refresh_expires_at <= created + 100,
+            "{name}: refresh_expires_at {} passes created {created} + 100",
+            info.refresh_expires_at
+        );
+        assert!(info.refresh_expires_at > info.server_time, "{name}");
+        let cookie = response.cookie(&app.refresh_cookie).unwrap_or_else(|| panic!("{name} sets a refresh cookie"));
+        let max_age = cookie.max_age().expect("the refresh cookie has a Max-Age");
+        assert!(max_age > 0 && max_age <= 100, "{name}: Max-Age {max_age}");
+    }
+}

@@ -1,0 +1,224 @@
+//! Listing and revoking sessions, and the admin users endpoint.
+
+mod common;
+
+use app::types::{AdminUserView, SessionInfo, SessionView};
+use common::*;
+use reqwest::Method;
+use reqwest::header::USER_AGENT;
+use serde_json::json;
+
+/// Registers or logs in (by `path`), sending `agent` as the User-Agent.
+async fn sign_in_with_agent(app: &TestApp, path: &str, email: &str, agent: &str) -> (Jar, SessionInfo) {
+    let body = json!({ "email": email, "password": PASSWORD });
+    let request = app.request(Method::POST, path, &Jar::default()).header(USER_AGENT, agent).json(&body);
+    let response = app.send(request).await;
+    assert!(response.status.is_success(), "{path}: {}", response.body);
+    let mut jar = Jar::default();
+    jar.absorb(&response);
+    (jar, response.session_info())
+}
+
+fn session_ids(response: &Response) -> Vec<String> {
+    response.json::<Vec<SessionView>>().into_iter().map(|session| session.id).collect()
+}
+
+#[tokio::test]
+async fn the_session_list_shows_each_session_once_with_the_current_one_marked() {
+    // Arrange
+    let app = TestApp::spawn().await;
+    let email = unique_email();
+    let (jar, first) = sign_in_with_agent(&app, "/api/auth/register", &email, "AgentOne/1.0 (tests)").await;
+    let (_, second) = sign_in_with_agent(&app, "/api/auth/login", &email, "AgentTwo/2.0 (tests)").await;
+
+    // Act
+    let response = app.sessions(&jar).await;
+
+    // Assert
+    assert_status(&response, 200);
+    assert_no_store(&response);
+    let sessions: Vec<SessionView> = response.json();
+    assert_eq!(sessions.len(), 2, "{sessions:?}");
+    let current: Vec<&SessionView> = sessions.iter().filter(|session| session.current).collect();
+    assert_eq!(current.len(), 1, "exactly one current session: {sessions:?}");
+    assert_eq!(current[0].id, first.session_id);
+    let one = sessions.iter().find(|session| session.id == first.session_id).expect("the first session is listed");
+    let two = sessions.iter().find(|session| session.id == second.session_id).expect("the second session is listed");
+    assert_eq!(one.user_agent.as_deref(), Some("AgentOne/1.0 (tests)"));
+    assert_eq!(two.user_agent.as_deref(), Some("AgentTwo/2.0 (tests)"));
+    assert!(!two.current);
+    for session in &sessions {
+        assert!(session.created_at > 0 && session.created_at <= session.last_used_at);
+        assert!((session.last_used_at - now()).abs() <= 60);
+    }
+}
+
+#[tokio::test]
+async fn the_session_list_needs_an_access_cookie() {
+    // Arrange
+    let app = TestApp::spawn().await;
+
+    // Act
+    let response = app.sessions(&Jar::default()).await;
+
+    // Assert
+    assert_error(&response, 401, "unauthenticated");
+}
+
+#[tokio::test]
+async fn revoking_another_session_ends_its_refresh_and_access_tokens() {
+    // Arrange
+    let app = TestApp::spawn().await;
+    let user = app.new_user().await;
+    let (other_jar, other) = app.new_session(&user).await;
+    let mut jar = user.jar.clone();
+
+    // Act
+    let response = app.revoke_session(&mut jar, &other.session_id).await;
+
+    // Assert
+    assert_status(&response, 204);
+    assert!(
+        response.cookie(&app.access_cookie).is_none(),
+        "revoking another session leaves the caller's cookies alone"
+    );
+    let refresh = app.refresh(&mut other_jar.clone()).await;
+    assert_status(&refresh, 401);
+    let me = app.wait_until_unauthenticated("/api/me", &other_jar).await;
+    assert_error(&me, 401, "unauthenticated");
+    assert_status(&app.me(&jar).await, 200);
+    let listing = app.sessions(&jar).await;
+    assert_status(&listing, 200);
+    assert_eq!(session_ids(&listing), vec![user.info.session_id.clone()]);
+}
+
+#[tokio::test]
+async fn revoking_a_session_of_another_user_is_not_found_and_changes_nothing() {
+    // Arrange
+    let app = TestApp::spawn().await;
+    let attacker = app.new_user().await;
+    let victim = app.new_user().await;
+    let mut attacker_jar = attacker.jar.clone();
+
+    // Act
+    let response = app.revoke_session(&mut attacker_jar, &victim.info.session_id).await;
+
+    // Assert
+    assert_error(&response, 404, "not_found");
+    let mut victim_jar = victim.jar.clone();
+    assert_status(&app.me(&victim_jar).await, 200);
+    assert_status(&app.refresh(&mut victim_jar).await, 200);
+    let listing = app.sessions(&victim_jar).await;
+    assert_eq!(session_ids(&listing), vec![victim.info.session_id.clone()]);
+}
+
+#[tokio::test]
+async fn revoking_an_unknown_session_is_not_found() {
+    // Arrange
+    let app = TestApp::spawn().await;
+    let user = app.new_user().await;
+    let unknown = uuid::Uuid::new_v4().to_string();
+
+    // Act
+    let response = app.revoke_session(&mut user.jar.clone(), &unknown).await;
+
+    // Assert
+    assert_error(&response, 404, "not_found");
+    assert_status(&app.me(&user.jar).await, 200);
+}
+
+#[tokio::test]
+async fn revoking_a_session_needs_an_access_cookie() {
+    // Arrange
+    let app = TestApp::spawn().await;
+    let user = app.new_user().await;
+
+    // Act
+    let response = app.revoke_session(&mut Jar::default(), &user.info.session_id).await;
+
+    // Assert
+    assert_error(&response, 401, "unauthenticated");
+    assert_status(&app.me(&user.jar).await, 200);
+}
+
+#[tokio::test]
+async fn revoking_the_current_session_clears_its_cookies_like_logout() {
+    // Arrange
+    let app = TestApp::spawn().await;
+    let user = app.new_user().await;
+    let old = user.jar.clone();
+    let mut jar = user.jar.clone();
+
+    // Act
+    let response = app.revoke_session(&mut jar, &user.info.session_id).await;
+
+    // Assert
+    assert_status(&response, 204);
+    assert_clears_both_cookies(&app, &response);
+    assert!(jar.is_empty());
+    assert_status(&app.refresh(&mut old.clone()).await, 401);
+    let me = app.wait_until_unauthenticated("/api/me", &old).await;
+    assert_error(&me, 401, "unauthenticated");
+}
+
+const ADMIN_EMAIL: &str = "admin@example.com";
+const ADMIN_PASSWORD: &str = "admin password for tests";
+
+async fn spawn_with_admin() -> TestApp {
+    TestApp::spawn_with(&[("AUTH_ADMIN_EMAIL", ADMIN_EMAIL), ("AUTH_ADMIN_PASSWORD", ADMIN_PASSWORD)]).await
+}
+
+#[tokio::test]
+async fn admin_users_is_forbidden_for_a_normal_user() {
+    // Arrange
+    let app = spawn_with_admin().await;
+    let user = app.new_user().await;
+
+    // Act
+    let response = app.get("/api/admin/users", &user.jar).await;
+
+    // Assert
+    assert_error(&response, 403, "forbidden");
+}
+
+#[tokio::test]
+async fn admin_users_needs_an_access_cookie() {
+    // Arrange
+    let app = spawn_with_admin().await;
+
+    // Act
+    let response = app.get("/api/admin/users", &Jar::default()).await;
+
+    // Assert
+    assert_error(&response, 401, "unauthenticated");
+}
+
+#[tokio::test]
+async fn admin_users_lists_every_user_for_the_seeded_admin() {
+    // Arrange
+    let app = spawn_with_admin().await;
+    let user = app.new_user().await;
+    let mut admin_jar = Jar::default();
+    let login = app.login(&mut admin_jar, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_status(&login, 200);
+    let admin = login.session_info();
+    assert!(admin.user.roles.iter().any(|role| role == "admin"), "{:?}", admin.user);
+
+    // Act
+    let response = app.get("/api/admin/users", &admin_jar).await;
+
+    // Assert
+    assert_status(&response, 200);
+    let users: Vec<AdminUserView> = response.json();
+    let listed_admin = users.iter().find(|view| view.id == admin.user.id).expect("the admin is listed");
+    assert_eq!(listed_admin.email, ADMIN_EMAIL);
+    assert!(listed_admin.roles.iter().any(|role| role == "admin"));
+    let listed_user = users.iter().find(|view| view.id == user.info.user.id).expect("the user is listed");
+    assert_eq!(listed_user.email, user.email);
+    assert_eq!(listed_user.roles, vec!["user".to_owned()]);
+    assert!(listed_user.created_at > 0);
+    assert!(
+        !response.body.contains("argon2") && !response.body.contains("password"),
+        "no password material in the listing"
+    );
+}
