@@ -68,3 +68,29 @@ export_site_env() {
     export LEPTOS_SITE_ROOT="$SITE_ROOT"
     export LEPTOS_SITE_PKG_DIR="pkg"
 }
+
+# PostgreSQL for the second pass of the server tests. These machines run it
+# at 127.0.0.1:5432 (user postgres, trust auth); start it if it is down.
+PG_ADMIN_URL="${TEST_PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+
+ensure_postgres() {
+    if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then return 0; fi
+    if command -v pg_ctlcluster >/dev/null && [[ -d /etc/postgresql ]]; then
+        log "starting PostgreSQL"
+        pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+    fi
+    for _ in $(seq 1 30); do
+        pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && return 0
+        sleep 1
+    done
+    echo "PostgreSQL is not reachable at 127.0.0.1:5432" >&2
+    return 1
+}
+
+# Drops every database the test harness made (prefix cookie_auth_test_).
+drop_test_databases() {
+    psql "$PG_ADMIN_URL" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'cookie\_auth\_test\_%'" 2>/dev/null |
+        while read -r db; do
+            [[ -n "$db" ]] && psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
+        done
+}

@@ -12,12 +12,15 @@
 
 use std::fmt;
 
-use crate::types::{Credentials, ErrorBody, SessionInfo};
+use crate::types::{AdminUserView, Credentials, ErrorBody, SessionInfo, SessionView};
 
 const LOGIN_URL: &str = "/api/auth/login";
 const REGISTER_URL: &str = "/api/auth/register";
+const REFRESH_URL: &str = "/api/auth/refresh";
 const SESSION_URL: &str = "/api/auth/session";
+const SESSIONS_URL: &str = "/api/auth/sessions";
 const LOGOUT_URL: &str = "/api/auth/logout";
+const ADMIN_USERS_URL: &str = "/api/admin/users";
 
 /// Why a call to the API did not succeed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,6 +36,19 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// The HTTP status, when the server answered at all.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Server { status, .. } | Self::Unexpected { status } => Some(*status),
+            Self::Network | Self::Unavailable => None,
+        }
+    }
+
+    /// `401`: the session behind the cookies is gone (expired, revoked).
+    pub fn is_unauthorized(&self) -> bool {
+        self.status() == Some(401)
+    }
+
     /// The machine code from the error body (`invalid_credentials`, …), if any.
     pub fn code(&self) -> Option<&str> {
         match self {
@@ -86,10 +102,48 @@ pub async fn session() -> Result<Option<SessionInfo>, ApiError> {
     }
 }
 
+/// `POST /api/auth/refresh`: rotates the refresh token and issues a new
+/// access token (both as cookies); answers the renewed session.
+pub async fn refresh() -> Result<SessionInfo, ApiError> {
+    transport::post_for_json(REFRESH_URL).await
+}
+
 /// `POST /api/auth/logout`: revokes the session and clears the cookies.
 /// Idempotent on the server, so signing out twice is harmless.
 pub async fn logout() -> Result<(), ApiError> {
     transport::post_empty(LOGOUT_URL).await
+}
+
+/// `GET /api/auth/sessions`: the caller's live sessions.
+pub async fn sessions() -> Result<Vec<SessionView>, ApiError> {
+    transport::get_json(SESSIONS_URL).await
+}
+
+/// `DELETE /api/auth/sessions/{id}`: revokes one of the caller's sessions.
+/// Revoking the current one also clears this browser's cookies.
+pub async fn revoke_session(id: &str) -> Result<(), ApiError> {
+    transport::delete(&session_url(id)).await
+}
+
+/// `GET /api/admin/users`: every user; `403 forbidden` without role `admin`.
+pub async fn admin_users() -> Result<Vec<AdminUserView>, ApiError> {
+    transport::get_json(ADMIN_USERS_URL).await
+}
+
+/// The URL of one session. Ids are UUIDs, but they come from the server and
+/// land in a path, so anything outside the unreserved set is escaped anyway.
+fn session_url(id: &str) -> String {
+    let mut url = String::with_capacity(SESSIONS_URL.len() + 1 + id.len());
+    url.push_str(SESSIONS_URL);
+    url.push('/');
+    for byte in id.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            url.push(char::from(byte));
+        } else {
+            url.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    url
 }
 
 #[cfg(feature = "hydrate")]
@@ -118,8 +172,20 @@ mod transport {
         decode(answer(Request::get(url).send()).await?).await
     }
 
+    /// A POST without a body that answers JSON (refresh).
+    pub(super) async fn post_for_json<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
+        decode(answer(Request::post(url).send()).await?).await
+    }
+
     pub(super) async fn post_empty(url: &str) -> Result<(), ApiError> {
-        let response = answer(Request::post(url).send()).await?;
+        expect_no_content(answer(Request::post(url).send()).await?).await
+    }
+
+    pub(super) async fn delete(url: &str) -> Result<(), ApiError> {
+        expect_no_content(answer(Request::delete(url).send()).await?).await
+    }
+
+    async fn expect_no_content(response: Response) -> Result<(), ApiError> {
         if response.ok() { Ok(()) } else { Err(error_from(response).await) }
     }
 
@@ -170,7 +236,15 @@ mod transport {
         Err(ApiError::Unavailable)
     }
 
+    pub(super) async fn post_for_json<T: DeserializeOwned>(_url: &str) -> Result<T, ApiError> {
+        Err(ApiError::Unavailable)
+    }
+
     pub(super) async fn post_empty(_url: &str) -> Result<(), ApiError> {
+        Err(ApiError::Unavailable)
+    }
+
+    pub(super) async fn delete(_url: &str) -> Result<(), ApiError> {
         Err(ApiError::Unavailable)
     }
 }
@@ -197,6 +271,20 @@ mod tests {
 
         assert!(error.message().contains("Could not reach the server"));
         assert_eq!(error.code(), None);
+    }
+
+    #[test]
+    fn a_401_is_unauthorized_whatever_its_body() {
+        assert!(server_error(401, "unauthenticated", "sign in to continue").is_unauthorized());
+        assert!(ApiError::Unexpected { status: 401 }.is_unauthorized());
+        assert!(!server_error(403, "forbidden", "no").is_unauthorized());
+        assert!(!ApiError::Network.is_unauthorized());
+    }
+
+    #[test]
+    fn session_urls_escape_anything_outside_the_unreserved_set() {
+        assert_eq!(session_url("0b5c-AZ_9.~"), "/api/auth/sessions/0b5c-AZ_9.~");
+        assert_eq!(session_url("../x?y"), "/api/auth/sessions/..%2Fx%3Fy");
     }
 
     #[test]

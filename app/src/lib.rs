@@ -3,12 +3,18 @@
 //!
 //! # Layout
 //!
-//! - [`shell`]: the HTML document the server renders around [`App`].
-//! - [`App`]: meta context, stylesheet, title and the routes.
-//! - [`pages`]: one module per route (home, sign in, register, not found).
-//! - [`components`]: pieces several pages share (the credentials form).
-//! - [`api`]: the browser's calls to the JSON API under `/api/auth`; the
-//!   network code exists only in the `hydrate` build.
+//! - [`shell`]: the HTML document the server renders around [`App`],
+//!   including the session data island ([`session::BootstrapData`]).
+//! - [`App`]: meta context, session context, stylesheet and the routes.
+//! - [`pages`]: one module per route (dashboard, admin, sign in, register,
+//!   not found) and the 403 page.
+//! - [`components`]: the route guards, the header, the credentials form,
+//!   the token status and session list of the dashboard, a busy button.
+//! - [`session`]: what the app knows about the session; in the browser, the
+//!   refresh scheduler and its coordination between tabs.
+//! - [`api`]: the browser's calls to the JSON API; the network code exists
+//!   only in the `hydrate` build.
+//! - [`format`]: durations, dates and user agents as text.
 //! - [`types`]: what crosses the wire, shared with the server.
 //!
 //! Tokens never reach this crate. They live in HttpOnly cookies that the
@@ -17,23 +23,31 @@
 
 pub mod api;
 pub mod components;
+pub mod format;
 pub mod pages;
+pub mod session;
 pub mod types;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    components::{A, Route, Router, Routes},
+    components::{Route, Router, Routes},
     path,
 };
 
-use crate::pages::{Home, Login, NotFound, Register};
+use crate::{
+    components::SiteHeader,
+    pages::{Admin, Dashboard, Login, NotFound, Register},
+    session::{BootstrapData, provide_session_context},
+};
 
 /// The HTML document the server renders for every page.
 ///
 /// `HydrationScripts` loads `/pkg/<output_name>.js` and `.wasm`, which call
 /// the `frontend` crate's `hydrate()`. `AutoReload` adds nothing unless
-/// `cargo leptos watch` is running.
+/// `cargo leptos watch` is running. `BootstrapData` carries the session the
+/// page was rendered with to the browser; it needs the request's
+/// [`session::Bootstrap`] in the Leptos context (signed out without one).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
@@ -41,6 +55,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <BootstrapData/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -57,18 +72,20 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     // Lets `<Title>` and `<Stylesheet>` anywhere below write into `<head>`.
     provide_meta_context();
+    // Before any page: they all read it, and in the browser this starts the
+    // refresh scheduler.
+    provide_session_context();
 
     view! {
         <Stylesheet id="leptos" href="/pkg/cookie-auth.css"/>
         <Title text="Cookie Auth"/>
 
         <Router>
-            <header class="site-header">
-                <A href="/">"Cookie Auth"</A>
-            </header>
+            <SiteHeader/>
             <main class="site-main">
                 <Routes fallback=|| view! { <NotFound/> }>
-                    <Route path=path!("/") view=Home/>
+                    <Route path=path!("/") view=Dashboard/>
+                    <Route path=path!("/admin") view=Admin/>
                     <Route path=path!("/login") view=Login/>
                     <Route path=path!("/register") view=Register/>
                 </Routes>

@@ -20,10 +20,7 @@ pub struct Client {
 impl Client {
     /// The rate-limit key of this caller's address.
     pub fn ip_key(&self) -> String {
-        match self.ip {
-            Some(ip) => format!("ip:{ip}"),
-            None => "ip:unknown".to_owned(),
-        }
+        crate::auth::limits::address_key(self.ip)
     }
 }
 

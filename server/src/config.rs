@@ -39,8 +39,8 @@ fn invalid(name: &'static str, reason: impl Into<String>) -> ConfigError {
 /// The server's whole configuration.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// `DATABASE_URL`: `sqlite://…` or `postgres://…`.
-    pub database_url: String,
+    /// `DATABASE_URL`: `sqlite://…` or `postgres://…` (may hold a password).
+    pub database_url: Secret,
     /// `LEPTOS_SITE_ADDR`: where to listen (port 0 picks a free port).
     pub site_addr: SocketAddr,
     /// `AUTH_PUBLIC_ORIGIN`: the app's own origin, e.g. `https://app.example`.
@@ -110,6 +110,10 @@ impl Config {
             || database_url.starts_with("postgresql://"))
         {
             return Err(invalid("DATABASE_URL", "must start with sqlite: or postgres://"));
+        }
+        if database_url.contains(":memory:") || database_url.contains("mode=memory") {
+            // The reader and writer pools would each get a database of their own.
+            return Err(invalid("DATABASE_URL", "an in-memory SQLite database is not supported; use a file"));
         }
 
         let site_addr: SocketAddr = get("LEPTOS_SITE_ADDR")
@@ -186,7 +190,7 @@ impl Config {
         };
 
         Ok(Self {
-            database_url,
+            database_url: Secret::new(database_url),
             site_addr,
             public_origin,
             allowed_origins,

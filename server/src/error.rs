@@ -132,13 +132,24 @@ impl ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
-        match err {
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-                tracing::warn!(error = %err, "database unavailable");
-                Self::Unavailable
-            }
-            other => Self::Internal(other.into()),
+        if is_unavailable(&err) {
+            tracing::warn!(error = %err, "database unavailable");
+            return Self::Unavailable;
         }
+        Self::Internal(err.into())
+    }
+}
+
+/// Errors that mean "the database cannot serve right now" rather than a bug:
+/// pool exhaustion, lost connections, PostgreSQL shutting down or out of
+/// connections (SQLSTATE classes 08, 53, 57P), SQLite busy or locked.
+fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08") || code.starts_with("53") || code.starts_with("57P") || code == "5" || code == "6"
+        }),
+        _ => false,
     }
 }
 

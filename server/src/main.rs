@@ -4,6 +4,9 @@ use server::{config::Config, startup::Application, telemetry};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    // Before logging starts, so RUST_LOG and LOG_FORMAT in .env count.
+    // Config::from_env reports a malformed file.
+    let _ = dotenvy::dotenv();
     telemetry::init();
     let config = match Config::from_env() {
         Ok(config) => config,

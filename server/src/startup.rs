@@ -4,6 +4,7 @@
 
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
+use axum_server::tls_rustls::RustlsConfig;
 use tokio::net::TcpListener;
 
 use crate::{
@@ -12,24 +13,35 @@ use crate::{
     },
     config::Config,
     db::Db,
-    domain::Email,
+    domain::{Email, NewPassword},
     routes,
     state::AppState,
     store::{self, users::UserRow},
 };
 
+/// How long in-flight requests may take to finish once shutdown starts (TLS).
+const GRACEFUL_SHUTDOWN_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
 pub struct Application {
     listener: TcpListener,
+    /// Present when `AUTH_TLS_CERT`/`AUTH_TLS_KEY` are set: serve HTTPS.
+    tls: Option<RustlsConfig>,
     state: AppState,
 }
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let tls = match &config.tls {
+            Some((cert, key)) => Some(RustlsConfig::from_pem_file(cert, key).await.map_err(|err| {
+                anyhow::anyhow!("AUTH_TLS_CERT/AUTH_TLS_KEY ({}, {}): {err}", cert.display(), key.display())
+            })?),
+            None => None,
+        };
         let state = build_state(config).await?;
         let listener = TcpListener::bind(state.config.site_addr)
             .await
             .map_err(|err| anyhow::anyhow!("cannot listen on {} (LEPTOS_SITE_ADDR): {err}", state.config.site_addr))?;
-        Ok(Self { listener, state })
+        Ok(Self { listener, tls, state })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -44,11 +56,25 @@ impl Application {
     /// then closes the database.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let db = self.state.db.clone();
-        tracing::info!("listening on http://{}", self.local_addr());
-        let app = routes::app(self.state);
-        let served = axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let addr = self.local_addr();
+        let app = routes::app(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        let served = match self.tls {
+            None => {
+                tracing::info!("listening on http://{addr}");
+                axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await
+            }
+            Some(tls) => {
+                tracing::info!("listening on https://{addr}");
+                let handle = axum_server::Handle::new();
+                let stopper = handle.clone();
+                tokio::spawn(async move {
+                    shutdown.await;
+                    stopper.graceful_shutdown(Some(GRACEFUL_SHUTDOWN_LIMIT));
+                });
+                let listener = self.listener.into_std()?;
+                axum_server::tls_rustls::from_tcp_rustls(listener, tls)?.handle(handle).serve(app).await
+            }
+        };
         db.close().await;
         served
     }
@@ -56,7 +82,7 @@ impl Application {
 
 /// Everything the handlers share, from config.
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
-    let db = Db::connect(&config.database_url).await?;
+    let db = Db::connect(config.database_url.expose()).await?;
     db.migrate().await?;
     let keys = KeySet::load(&db, config.signing_key_file.as_deref()).await?;
     let refresh_secret =
@@ -85,6 +111,9 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
 /// the role.
 async fn seed_admin(db: &Db, passwords: &Passwords, email: &str, password: &str) -> anyhow::Result<()> {
     let email = Email::parse(email).map_err(|_| anyhow::anyhow!("AUTH_ADMIN_EMAIL is not a valid email"))?;
+    let password = NewPassword::parse(password.to_owned())
+        .map_err(|err| anyhow::anyhow!("AUTH_ADMIN_PASSWORD: {err}"))?
+        .into_inner();
     let now = store::now();
     match store::users::find_user_by_email(db, email.as_str()).await? {
         Some(user) => {
@@ -96,7 +125,7 @@ async fn seed_admin(db: &Db, passwords: &Passwords, email: &str, password: &str)
             }
         }
         None => {
-            let hash = passwords.hash(password.to_owned()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let hash = passwords.hash(password).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             let user = UserRow {
                 id: uuid::Uuid::new_v4().to_string(),
                 email: email.as_str().to_owned(),

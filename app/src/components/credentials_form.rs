@@ -5,12 +5,18 @@
 //! disabled until hydration, because before then a submit would be the
 //! browser's own form submission rather than our JSON request. `method="post"`
 //! backs that up: even then the password could never land in a URL.
+//!
+//! The server is the one judge of the input (`novalidate`): its error body
+//! names the problem, and the form shows it beside the field it concerns
+//! (`email_taken`, an `invalid_input` about the email or the password) or
+//! above the button for the rest (`invalid_credentials`, `rate_limited`).
 
 use leptos::{ev::SubmitEvent, html, prelude::*};
-use leptos_router::{NavigateOptions, hooks::use_navigate};
 
 use crate::{
     api::ApiError,
+    format::sentence,
+    session::use_session,
     types::{Credentials, SessionInfo},
 };
 
@@ -26,18 +32,30 @@ pub enum FormKind {
 }
 
 impl FormKind {
-    /// Prefix for element ids, unique per page.
-    fn id(self) -> &'static str {
-        match self {
-            Self::SignIn => "login",
-            Self::Register => "register",
-        }
-    }
-
     fn test_id(self) -> &'static str {
         match self {
             Self::SignIn => "login-form",
             Self::Register => "register-form",
+        }
+    }
+
+    /// Element ids, unique per page.
+    fn ids(self) -> Ids {
+        match self {
+            Self::SignIn => Ids {
+                email: "login-email",
+                password: "login-password",
+                email_error: "login-email-error",
+                password_error: "login-password-error",
+                password_hint: "login-password-hint",
+            },
+            Self::Register => Ids {
+                email: "register-email",
+                password: "register-password",
+                email_error: "register-email-error",
+                password_error: "register-password-error",
+                password_hint: "register-password-hint",
+            },
         }
     }
 
@@ -65,8 +83,45 @@ impl FormKind {
     }
 }
 
+#[derive(Clone, Copy)]
+struct Ids {
+    email: &'static str,
+    password: &'static str,
+    email_error: &'static str,
+    password_error: &'static str,
+    password_hint: &'static str,
+}
+
+/// Which part of the form an error is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field {
+    Email,
+    Password,
+    Form,
+}
+
+/// Places a refusal by its code (and, for `invalid_input`, its message,
+/// which names the rule that failed).
+fn field_of(error: &ApiError) -> Field {
+    match error.code() {
+        Some("email_taken") => Field::Email,
+        Some("invalid_input") => {
+            let message = error.message().to_lowercase();
+            if message.contains("password") {
+                Field::Password
+            } else if message.contains("email") {
+                Field::Email
+            } else {
+                Field::Form
+            }
+        }
+        _ => Field::Form,
+    }
+}
+
 /// An accessible email-and-password form that dispatches `action`, shows its
-/// progress and error, and goes home once it succeeds.
+/// progress and errors, and hands the new session to the app on success
+/// (the page's guard then moves on).
 #[component]
 pub fn CredentialsForm(
     /// Sign in or register.
@@ -76,30 +131,54 @@ pub fn CredentialsForm(
 ) -> impl IntoView {
     let email_input = NodeRef::<html::Input>::new();
     let password_input = NodeRef::<html::Input>::new();
+    let ids = kind.ids();
 
     // Effects run only in the browser, once the page is hydrated.
     let (hydrated, set_hydrated) = signal(false);
     Effect::new(move || set_hydrated.set(true));
 
+    // Taken once: each call makes a new derived signal.
     let pending = action.pending();
+    let value = action.value();
 
-    let navigate = use_navigate();
+    let session = use_session();
     Effect::new(move || {
-        if action.value().with(|result| matches!(result, Some(Ok(_)))) {
-            // Replace: "back" from home should not return to a spent form.
-            navigate("/", NavigateOptions { replace: true, ..Default::default() });
+        if let Some(Ok(info)) = value.get() {
+            session.signed_in(info);
         }
     });
 
-    // The last failure, hidden while a new attempt is under way.
-    let error = move || {
+    // The last refusal and where it belongs, hidden while a new attempt runs.
+    let error = Memo::new(move |_| {
         if pending.get() {
             return None;
         }
-        action.value().with(|result| match result {
-            Some(Err(error)) => Some(error.message()),
+        value.with(|result| match result {
+            Some(Err(error)) => Some((field_of(error), sentence(&error.message()))),
             _ => None,
         })
+    });
+    let error_at = move |field: Field| error.with(|error| error.as_ref().is_some_and(|(at, _)| *at == field));
+    // Inserting an element with role="alert" is announced at once.
+    let error_view = move |field: Field, id: &'static str| {
+        move || {
+            error.get().filter(|(at, _)| *at == field).map(|(_, message)| {
+                view! {
+                    <p id=id class="form-error" role="alert" data-testid="form-error">
+                        {message}
+                    </p>
+                }
+            })
+        }
+    };
+    let registering = kind == FormKind::Register;
+    let hint = registering.then_some(ids.password_hint);
+    // A hint for the browser's own UI; the server's rule is what counts.
+    let min_length = registering.then_some("8");
+    let password_described_by = move || {
+        let error = error_at(Field::Password).then_some(ids.password_error);
+        let described: Vec<&str> = hint.into_iter().chain(error).collect();
+        (!described.is_empty()).then(|| described.join(" "))
     };
 
     let on_submit = move |event: SubmitEvent| {
@@ -113,51 +192,41 @@ pub fn CredentialsForm(
         action.dispatch(Credentials { email: email.value().trim().to_owned(), password: password.value() });
     };
 
-    let email_id = format!("{}-email", kind.id());
-    let password_id = format!("{}-password", kind.id());
-
     view! {
-        <form
-            class="auth-form"
-            method="post"
-            data-testid=kind.test_id()
-            on:submit=on_submit
-        >
+        <form class="auth-form" method="post" novalidate data-testid=kind.test_id() on:submit=on_submit>
             <div class="field">
-                <label for=email_id.clone()>"Email"</label>
+                <label for=ids.email>"Email"</label>
                 <input
-                    id=email_id
+                    id=ids.email
                     name="email"
                     type="email"
                     autocomplete="email"
                     autocapitalize="none"
                     spellcheck="false"
                     required
+                    aria-invalid=move || if error_at(Field::Email) { "true" } else { "false" }
+                    aria-describedby=move || error_at(Field::Email).then_some(ids.email_error)
                     node_ref=email_input
                 />
+                {error_view(Field::Email, ids.email_error)}
             </div>
             <div class="field">
-                <label for=password_id.clone()>"Password"</label>
+                <label for=ids.password>"Password"</label>
                 <input
-                    id=password_id
+                    id=ids.password
                     name="password"
                     type="password"
                     autocomplete=kind.password_autocomplete()
                     required
+                    minlength=min_length
+                    aria-invalid=move || if error_at(Field::Password) { "true" } else { "false" }
+                    aria-describedby=password_described_by
                     node_ref=password_input
                 />
+                {hint.map(|id| view! { <p id=id class="hint">"At least 8 characters."</p> })}
+                {error_view(Field::Password, ids.password_error)}
             </div>
-            // Inserting an element with role="alert" is announced at once.
-            {move || {
-                error()
-                    .map(|message| {
-                        view! {
-                            <p class="form-error" role="alert" data-testid="form-error">
-                                {message}
-                            </p>
-                        }
-                    })
-            }}
+            {error_view(Field::Form, "form-error")}
             <button
                 type="submit"
                 class="button button-primary"
@@ -167,5 +236,24 @@ pub fn CredentialsForm(
                 {move || if pending.get() { kind.pending_label() } else { kind.submit_label() }}
             </button>
         </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::ErrorBody;
+
+    fn refusal(code: &str, message: &str) -> ApiError {
+        ApiError::Server { status: 422, body: ErrorBody { error: code.into(), message: message.into() } }
+    }
+
+    #[test]
+    fn refusals_land_on_the_field_they_are_about() {
+        assert_eq!(field_of(&refusal("email_taken", "an account with this email already exists")), Field::Email);
+        assert_eq!(field_of(&refusal("invalid_input", "enter a valid email address")), Field::Email);
+        assert_eq!(field_of(&refusal("invalid_input", "use a password of at least 8 characters")), Field::Password);
+        assert_eq!(field_of(&refusal("invalid_credentials", "wrong email or password")), Field::Form);
+        assert_eq!(field_of(&ApiError::Network), Field::Form);
     }
 }

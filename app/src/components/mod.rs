@@ -1,5 +1,16 @@
-//! Pieces that more than one page uses.
+//! Pieces that more than one page uses, or that make a page too long to
+//! read in one file.
 
+mod busy_button;
 mod credentials_form;
+mod guard;
+mod session_list;
+mod site_header;
+mod token_status;
 
+pub use busy_button::BusyButton;
 pub use credentials_form::{AuthAction, CredentialsForm, FormKind};
+pub use guard::{GuestOnly, RequireSession, local_path, login_href};
+pub use session_list::SessionList;
+pub use site_header::SiteHeader;
+pub use token_status::TokenStatus;

@@ -6,27 +6,34 @@ use leptos_router::components::A;
 
 use crate::{
     api,
-    components::{AuthAction, CredentialsForm, FormKind},
+    components::{AuthAction, CredentialsForm, FormKind, GuestOnly},
     types::Credentials,
 };
 
-/// The registration page. On success the server sets the session cookies
-/// and the form goes home.
+/// The registration page. On success the server sets the session cookies and
+/// the guard goes home.
 #[component]
 pub fn Register() -> impl IntoView {
+    view! {
+        <Title text="Create an account · Cookie Auth"/>
+        <GuestOnly>
+            <CreateAccount/>
+        </GuestOnly>
+    }
+}
+
+#[component]
+fn CreateAccount() -> impl IntoView {
     let register: AuthAction = Action::new_local(|credentials: &Credentials| {
         let credentials = credentials.clone();
         async move { api::register(&credentials).await }
     });
 
     view! {
-        <Title text="Create an account · Cookie Auth"/>
-        <section class="card" aria-labelledby="register-heading">
+        <section class="card card-narrow" aria-labelledby="register-heading">
             <h1 id="register-heading">"Create an account"</h1>
             <CredentialsForm kind=FormKind::Register action=register/>
-            <p class="card-footer">
-                "Already have an account? " <A href="/login">"Sign in"</A>
-            </p>
+            <p class="card-footer">"Already have an account? " <A href="/login">"Sign in"</A></p>
         </section>
     }
 }

@@ -49,9 +49,17 @@ impl KeySet {
             None => {
                 let mut rows = store::keys::find_active_signing_keys(db).await?;
                 if rows.is_empty() {
-                    let key = SigningKey::generate(&mut rand::rngs::OsRng);
-                    store::keys::insert_signing_key(db, &row_for(&key, store::now())?).await?;
-                    // Re-read: an instance starting at the same time may have won.
+                    // Instances starting together on an empty database must
+                    // agree on one first key: the secrets table elects it
+                    // (first insert wins, everyone reads the winner).
+                    let candidate = SigningKey::generate(&mut rand::rngs::OsRng);
+                    let der = candidate.to_pkcs8_der().map_err(|_| anyhow::anyhow!("encoding the signing key"))?;
+                    let now = store::now();
+                    let elected =
+                        store::keys::get_or_insert_secret(db, "first_signing_key", der.as_bytes(), now).await?;
+                    let key = SigningKey::from_pkcs8_der(&elected)
+                        .map_err(|_| anyhow::anyhow!("the stored first signing key is not PKCS#8 Ed25519"))?;
+                    store::keys::insert_signing_key(db, &row_for(&key, now)?).await?;
                     rows = store::keys::find_active_signing_keys(db).await?;
                 }
                 rows

@@ -68,7 +68,14 @@ impl Passwords {
         &self,
         work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
-        let _permit = self.permits.acquire().await.map_err(|_| ApiError::Unavailable)?;
-        tokio::task::spawn_blocking(work).await.map_err(|e| ApiError::Internal(e.into()))?
+        // The permit moves into the blocking task: a client that hangs up
+        // drops this future, but the hash runs on, and must keep its slot.
+        let permit = self.permits.clone().acquire_owned().await.map_err(|_| ApiError::Unavailable)?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?
     }
 }

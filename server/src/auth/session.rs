@@ -17,7 +17,10 @@
 use app::types::{SessionInfo, UserView};
 use uuid::Uuid;
 
-use super::{refresh::RefreshToken, tokens::Subject};
+use super::{
+    refresh::RefreshToken,
+    tokens::{AccessClaims, Subject},
+};
 use crate::{
     client::Client,
     error::ApiError,
@@ -103,6 +106,19 @@ pub async fn rotate(state: &AppState, presented: &str) -> Result<Issued, ApiErro
         return Err(ApiError::RefreshReused);
     }
     Err(ApiError::Unavailable)
+}
+
+/// The SessionInfo for a request made with a valid access token: expiry
+/// from the token, the refresh horizon and the user from the session row.
+pub fn info_for_access(row: &SessionRow, claims: &AccessClaims, now: i64) -> SessionInfo {
+    SessionInfo {
+        user: UserView { id: row.user_id.clone(), email: row.email.clone(), roles: split_roles(&row.roles) },
+        session_id: row.id.clone(),
+        access_expires_at: claims.exp,
+        refresh_expires_at: row.idle_expires_at,
+        expires_in: (claims.exp - now).max(0),
+        server_time: now,
+    }
 }
 
 /// Revokes a session and drops it from this instance's live cache.

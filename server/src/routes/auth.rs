@@ -1,6 +1,6 @@
 //! `/api/auth/*`: register, login, refresh, logout and the current session.
 
-use app::types::{Credentials, SessionInfo, UserView};
+use app::types::{Credentials, SessionInfo};
 use axum::{
     Json, Router,
     extract::State,
@@ -29,6 +29,9 @@ pub fn router() -> Router<AppState> {
         .route("/auth/refresh", post(refresh))
         .route("/auth/logout", post(logout))
         .route("/auth/session", get(current_session))
+        // GET by design: the browser follows a redirect here from a page
+        // (see routes/pages.rs); it only ever renews the caller's own session.
+        .route("/auth/resume", get(super::pages::resume))
 }
 
 /// Hands the tokens to the browser as cookies and returns what it may know.
@@ -50,9 +53,7 @@ async fn register(
     client: Client,
     Json(body): Json<Credentials>,
 ) -> Result<(StatusCode, Json<SessionInfo>), ApiError> {
-    let ip_key = client.ip_key();
-    state.limits.register_by_ip.check(&ip_key)?;
-    state.limits.register_by_ip.record(&ip_key);
+    state.limits.register_by_ip.acquire(&client.ip_key())?;
     let email = Email::parse(&body.email)?;
     let password = NewPassword::parse(body.password)?;
     if store::users::find_user_by_email(&state.db, email.as_str()).await?.is_some() {
@@ -80,15 +81,22 @@ async fn login(
     client: Client,
     Json(body): Json<Credentials>,
 ) -> Result<Json<SessionInfo>, ApiError> {
+    // Both quotas are taken before the (slow) hash and given back on success.
     let ip_key = client.ip_key();
-    let email_key = format!("email:{}", body.email.trim().to_lowercase());
-    state.limits.login_by_ip.check(&ip_key)?;
-    state.limits.login_by_email.check(&email_key)?;
+    let email = Email::parse(&body.email).ok();
+    let email_key = email.as_ref().map(|e| format!("email:{}", e.as_str()));
+    state.limits.login_by_ip.acquire(&ip_key)?;
+    if let Some(key) = &email_key
+        && let Err(limited) = state.limits.login_by_email.acquire(key)
+    {
+        state.limits.login_by_ip.forgive(&ip_key);
+        return Err(limited);
+    }
     // A malformed email or an absurd password cannot match an account; they
     // still cost a hash so their timing matches a wrong password.
-    let user = match Email::parse(&body.email) {
-        Ok(email) => store::users::find_user_by_email(&state.db, email.as_str()).await?,
-        Err(_) => None,
+    let user = match &email {
+        Some(email) => store::users::find_user_by_email(&state.db, email.as_str()).await?,
+        None => None,
     };
     let password = if body.password.chars().count() > MAX_PASSWORD_CHARS { String::new() } else { body.password };
     let matched = state.passwords.verify(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
@@ -96,11 +104,13 @@ async fn login(
         (true, Some(user)) => user,
         _ => {
             tracing::info!(ip = ?client.ip, "login failed");
-            state.limits.login_by_ip.record(&ip_key);
-            state.limits.login_by_email.record(&email_key);
             return Err(ApiError::InvalidCredentials);
         }
     };
+    state.limits.login_by_ip.forgive(&ip_key);
+    if let Some(key) = &email_key {
+        state.limits.login_by_email.forgive(key);
+    }
     tracing::info!(user_id = %user.id, "login succeeded");
     let issued = session::start(&state, &user, &client).await?;
     Ok(respond(&state, &cookies, issued))
@@ -111,21 +121,25 @@ async fn refresh(
     cookies: Cookies,
     client: Client,
 ) -> Result<Json<SessionInfo>, ApiError> {
+    // Taken up front, given back unless the refresh is refused as invalid.
     let ip_key = client.ip_key();
-    state.limits.refresh_by_ip.check(&ip_key)?;
+    state.limits.refresh_by_ip.acquire(&ip_key)?;
     let Some(presented) = cookies::refresh_token(&cookies, &state.config) else {
         cookies::clear_session(&cookies, &state.config);
-        state.limits.refresh_by_ip.record(&ip_key);
         return Err(ApiError::RefreshInvalid);
     };
     match session::rotate(&state, &presented).await {
-        Ok(issued) => Ok(respond(&state, &cookies, issued)),
+        Ok(issued) => {
+            state.limits.refresh_by_ip.forgive(&ip_key);
+            Ok(respond(&state, &cookies, issued))
+        }
         Err(err) => {
             // Clear the cookies only when the token is definitely dead; after
             // an outage the same token must still work on the next try.
             if err.status() == StatusCode::UNAUTHORIZED {
                 cookies::clear_session(&cookies, &state.config);
-                state.limits.refresh_by_ip.record(&ip_key);
+            } else {
+                state.limits.refresh_by_ip.forgive(&ip_key);
             }
             Err(err)
         }
@@ -147,26 +161,16 @@ async fn logout(State(state): State<AppState>, cookies: Cookies) -> Result<Statu
         ended.push(refresh.session_id.to_string());
     }
     ended.dedup();
+    // Cleared first: even if the database fails below, this browser is
+    // signed out (the jar applies to the error response too).
+    cookies::clear_session(&cookies, &state.config);
     for sid in &ended {
         session::revoke(&state, sid, RevokeReason::Logout).await?;
     }
-    cookies::clear_session(&cookies, &state.config);
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn current_session(State(state): State<AppState>, user: AuthUser) -> Result<Json<SessionInfo>, ApiError> {
     let row = store::sessions::find_session(&state.db, user.session_id()).await?.ok_or(ApiError::Unauthenticated)?;
-    let now = store::now();
-    Ok(Json(SessionInfo {
-        user: UserView {
-            id: row.user_id.clone(),
-            email: row.email.clone(),
-            roles: store::users::split_roles(&row.roles),
-        },
-        session_id: row.id,
-        access_expires_at: user.claims.exp,
-        refresh_expires_at: row.idle_expires_at,
-        expires_in: (user.claims.exp - now).max(0),
-        server_time: now,
-    }))
+    Ok(Json(session::info_for_access(&row, &user.claims, store::now())))
 }

@@ -18,6 +18,7 @@ use axum::{
     middleware::{self, Next},
     response::{IntoResponse, Response},
 };
+use tower::util::option_layer;
 use tower_cookies::CookieManagerLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -28,6 +29,14 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The whole application router, state applied.
 pub fn app(state: AppState) -> Router {
+    // HSTS only when this server itself speaks TLS: over plain http the
+    // header is meaningless (and behind a TLS proxy, the proxy sets it).
+    let hsts = state.config.tls.is_some().then(|| {
+        SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        )
+    });
     let api = Router::new()
         .merge(auth::router())
         .merge(sessions::router())
@@ -54,6 +63,7 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         ))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(option_layer(hsts))
         .with_state(state)
 }
 

@@ -1,18 +1,45 @@
 //! The HTML side: server-side rendering of the Leptos app (`app::App`) and
 //! the built site's files (`/pkg/*` JS, WASM and CSS, and `public/` assets).
 //!
+//! SSR knows the session. A middleware reads the access cookie before
+//! rendering and hands the page an [`app::session::Bootstrap`] (through the
+//! request's extensions into the Leptos context), so a signed-in user's
+//! first HTML already shows them — no flash of the sign-in form.
+//!
+//! The refresh cookie is scoped to `/api/auth`, so a page request cannot
+//! carry it. When a protected page is asked for without a live access
+//! token, the server answers `303 → /api/auth/resume?next=…`, where the
+//! browser does send the refresh cookie: the server rotates it, sets fresh
+//! cookies and sends the browser back (`303 → next`), which now renders
+//! signed in. Without a usable refresh token, resume lands on `/login`
+//! with the reason. The user never sees the hop.
+//!
 //! Its fallback answers every path no other router claimed: a file from the
 //! site root if one exists, else the app's not-found page with status 404.
-//! It is merged beside `.nest("/api", …)`, whose own JSON fallback keeps
-//! unknown `/api/*` paths out of it (a nested router's fallback wins under
-//! its prefix).
 
-use app::{App, shell};
-use axum::Router;
-use leptos::config::LeptosOptions;
+use app::{App, session::Bootstrap, shell};
+use axum::{
+    Router,
+    extract::{Query, Request, State},
+    http::{Method, StatusCode},
+    middleware::{self, Next},
+    response::{IntoResponse, Redirect, Response},
+};
+use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
+use serde::Deserialize;
+use tower_cookies::Cookies;
 
-use crate::{config::Config, state::AppState};
+use crate::{
+    auth::{cookies, session},
+    config::Config,
+    error::ApiError,
+    state::AppState,
+    store,
+};
+
+/// Pages that need a signed-in user; the rest render for anyone.
+const PROTECTED: &[&str] = &["/", "/admin"];
 
 /// Leptos' settings, built from our own configuration rather than by reading
 /// `Cargo.toml` at run time. cargo-leptos exports the same values as
@@ -30,13 +57,132 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 /// A GET route per page of the app, plus the static-file and not-found
 /// fallback.
 pub fn router(state: &AppState) -> Router<AppState> {
-    // Walks the `<Routes>` of `App` once: `/`, `/login`, `/register`.
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    let lead = state.config.refresh_lead_secs;
 
     Router::new()
-        .leptos_routes(state, routes, move || shell(options.clone()))
-        // `ServeDir` over the site root (it refuses `..`), precompressed
-        // `.br`/`.gz` when present; otherwise renders the shell with 404.
+        .leptos_routes_with_context(
+            state,
+            routes,
+            move || provide_context(bootstrap_from_request(lead)),
+            move || shell(options.clone()),
+        )
+        .layer(middleware::from_fn_with_state(state.clone(), session_bootstrap))
         .fallback(file_and_error_handler::<AppState, _>(shell))
+}
+
+/// The bootstrap the middleware left in the request, read inside the
+/// Leptos render (which sees the request's parts in its context).
+fn bootstrap_from_request(refresh_lead_secs: i64) -> Bootstrap {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Bootstrap>().cloned())
+        .unwrap_or(Bootstrap { session: None, refresh_lead_secs })
+}
+
+/// Works out who is asking for a page (see the module docs).
+async fn session_bootstrap(
+    State(state): State<AppState>,
+    cookies: Cookies,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let lead = state.config.refresh_lead_secs;
+    let session = match current_session(&state, &cookies).await {
+        Ok(session) => session,
+        Err(err) => {
+            tracing::warn!(error = %err, "could not read the session for a page");
+            None
+        }
+    };
+    if session.is_none() && request.method() == Method::GET && PROTECTED.contains(&request.uri().path()) {
+        let next_path = request.uri().path_and_query().map_or("/", |p| p.as_str());
+        return Redirect::to(&format!("/api/auth/resume?next={}", encode_query(next_path))).into_response();
+    }
+    request.extensions_mut().insert(Bootstrap { session, refresh_lead_secs: lead });
+    next.run(request).await
+}
+
+/// The SessionInfo of a live access token, if the request carries one.
+async fn current_session(state: &AppState, cookies: &Cookies) -> Result<Option<app::types::SessionInfo>, ApiError> {
+    let Some(token) = cookies::access_token(cookies, &state.config) else { return Ok(None) };
+    let now = store::now();
+    let Ok(claims) = state.tokens.verify(&state.keys, &token, now) else { return Ok(None) };
+    if !state.gate.is_live(&state.db, &claims.sid).await? {
+        return Ok(None);
+    }
+    let Some(row) = store::sessions::find_session(&state.db, &claims.sid).await? else { return Ok(None) };
+    Ok(Some(session::info_for_access(&row, &claims, now)))
+}
+
+#[derive(Deserialize)]
+pub struct ResumeQuery {
+    next: Option<String>,
+}
+
+/// `GET /api/auth/resume?next=/path`: rotate the refresh token (sent here
+/// because of its path) and go back to the page, signed in; or to sign-in.
+pub async fn resume(State(state): State<AppState>, cookies: Cookies, Query(query): Query<ResumeQuery>) -> Response {
+    let next = query.next.filter(|n| is_local_path(n)).unwrap_or_else(|| "/".to_owned());
+    let reason = match cookies::refresh_token(&cookies, &state.config) {
+        None => "signed_out",
+        Some(token) => match session::rotate(&state, &token).await {
+            Ok(issued) => {
+                cookies::set_session(
+                    &cookies,
+                    &state.config,
+                    issued.access_token,
+                    issued.info.expires_in,
+                    issued.refresh_token,
+                    issued.refresh_max_age,
+                );
+                return Redirect::to(&next).into_response();
+            }
+            Err(ApiError::RefreshReused) => "reused",
+            Err(ApiError::RefreshExpired) => "expired",
+            Err(err) if err.status() == StatusCode::UNAUTHORIZED => "revoked",
+            Err(err) => {
+                // An outage is not a sign-out: keep the cookies, show the error.
+                return err.into_response();
+            }
+        },
+    };
+    cookies::clear_session(&cookies, &state.config);
+    Redirect::to(&format!("/login?reason={reason}&next={}", encode_query(&next))).into_response()
+}
+
+/// Only same-origin absolute paths: no scheme, no `//host`, no backslashes.
+fn is_local_path(path: &str) -> bool {
+    path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') && !path.chars().any(char::is_control)
+}
+
+/// Percent-encodes a path for use as a query value.
+fn encode_query(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(byte as char),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed_after_resume() {
+        assert!(is_local_path("/"));
+        assert!(is_local_path("/admin?x=1"));
+        for bad in ["", "https://evil.example", "//evil.example", "/\\evil.example", "admin", "/a\nb"] {
+            assert!(!is_local_path(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(encode_query("/admin?x=1&y"), "/admin%3Fx%3D1%26y");
+    }
 }

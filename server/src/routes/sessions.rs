@@ -44,6 +44,9 @@ async fn revoke_session(
     user: AuthUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    // Session ids are UUIDs; anything else names no session (and never
+    // reaches the database, which may refuse odd bytes such as NUL).
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?.to_string();
     if id == user.session_id() {
         session::revoke(&state, &id, RevokeReason::Revoked).await?;
         cookies::clear_session(&cookies, &state.config);

@@ -1,6 +1,7 @@
 //! Test harness: a real server on port 0 with its own SQLite file in a temp
-//! dir, a tiny cookie jar, and helpers that speak the HTTP contract
-//! (`docs/API.md`). Every test binary includes this module and uses a
+//! dir — or, when `TEST_DATABASE_URL` names a PostgreSQL server, its own
+//! fresh PostgreSQL database — a tiny cookie jar, and helpers that speak the
+//! HTTP contract (`docs/API.md`). Every test binary includes this module and uses a
 //! different part of it, hence the blanket `dead_code` allowance.
 #![allow(dead_code)]
 
@@ -87,7 +88,15 @@ impl TestApp {
         Self::start(dir, vars).await
     }
 
-    async fn start(dir: TempDir, vars: HashMap<String, String>) -> TestApp {
+    async fn start(dir: TempDir, mut vars: HashMap<String, String>) -> TestApp {
+        // Only a database of this dir's own is swapped for PostgreSQL; a
+        // sibling keeps the URL of the instance it shares a database with.
+        let own_sqlite = format!("sqlite://{}/app.db", dir.path().display());
+        if vars.get("DATABASE_URL") == Some(&own_sqlite)
+            && let Some(url) = postgres_database_for(dir.path()).await
+        {
+            vars.insert("DATABASE_URL".to_owned(), url);
+        }
         let lookup = vars.clone();
         let config =
             Config::from_lookup(move |name| lookup.get(name).cloned()).expect("the test configuration is valid");
@@ -100,6 +109,18 @@ impl TestApp {
         }));
         let api = Api::new(addr, &vars);
         TestApp { api, dir, vars, shutdown, task }
+    }
+
+    /// A second server instance on the same database with the same
+    /// configuration (a new port): two instances behind a load balancer.
+    pub async fn spawn_sibling(&self) -> TestApp {
+        let dir = tempfile::tempdir().expect("create a temp dir");
+        Self::start(dir, self.vars.clone()).await
+    }
+
+    /// The database URL this server uses.
+    pub fn database_url(&self) -> &str {
+        &self.vars["DATABASE_URL"]
     }
 
     /// The temp dir holding the database.
@@ -133,6 +154,38 @@ impl TestApp {
         }
         (dir, vars)
     }
+}
+
+/// The prefix of every database the tests make; `scripts/test.sh` drops
+/// them all after the run.
+pub const PG_TEST_DB_PREFIX: &str = "cookie_auth_test_";
+
+/// With `TEST_DATABASE_URL=postgres://…` set, the URL of a database of this
+/// test's own, made on first use. Its name derives from the temp dir, so a
+/// restarted server (same dir) finds the same database.
+pub async fn postgres_database_for(dir: &Path) -> Option<String> {
+    use sqlx::Connection;
+
+    let admin_url = std::env::var("TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres"))?;
+    let leaf = dir.file_name().and_then(|n| n.to_str()).unwrap_or("db");
+    let name: String = format!("{PG_TEST_DB_PREFIX}{leaf}")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .collect();
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
+    let exists: Option<(i32,)> = sqlx::query_as("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(&name)
+        .fetch_optional(&mut admin)
+        .await
+        .expect("query pg_database");
+    if exists.is_none() {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(&mut admin)
+            .await
+            .expect("create the test database");
+    }
+    let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base);
+    Some(format!("{base}/{name}"))
 }
 
 fn base_vars(dir: &Path) -> HashMap<String, String> {

@@ -1,0 +1,97 @@
+//! `/`: the signed-in user's dashboard: who they are, their roles, the
+//! access token's countdown, their sessions, and signing out.
+//!
+//! The server renders it signed in straight away (the session comes from
+//! [`Bootstrap`](crate::session::Bootstrap)); signed-out visitors are sent
+//! to sign in.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::{
+    api::{self, ApiError},
+    components::{BusyButton, RequireSession, SessionList, TokenStatus},
+    format::sentence,
+    session::{SignOutReason, use_session},
+};
+
+/// The dashboard page.
+#[component]
+pub fn Dashboard() -> impl IntoView {
+    view! {
+        <Title text="Dashboard · Cookie Auth"/>
+        <RequireSession>
+            <Overview/>
+        </RequireSession>
+    }
+}
+
+#[component]
+fn Overview() -> impl IntoView {
+    let session = use_session();
+    let email = move || session.session.with(|s| s.as_ref().map(|s| s.user.email.clone()).unwrap_or_default());
+    let roles = move || {
+        session.session.with(|s| match s.as_ref().map(|s| s.user.roles.as_slice()) {
+            Some([]) | None => "none".to_owned(),
+            Some(roles) => roles.join(", "),
+        })
+    };
+
+    view! {
+        <div class="dashboard">
+            <section class="card" aria-labelledby="account-heading">
+                <h1 id="account-heading">"Your account"</h1>
+                <dl class="facts">
+                    <div>
+                        <dt>"Signed in as"</dt>
+                        <dd class="email" data-testid="signed-in-email">{email}</dd>
+                    </div>
+                    <div>
+                        <dt>"Roles"</dt>
+                        <dd data-testid="roles">{roles}</dd>
+                    </div>
+                </dl>
+                <SignOut/>
+            </section>
+            <TokenStatus/>
+            <SessionList/>
+        </div>
+    }
+}
+
+/// Signing out: no input, nothing back but success or failure.
+type SignOutAction = Action<(), Result<(), ApiError>>;
+
+/// The sign-out button. The server revokes the session and clears the
+/// cookies; every tab then lands on the sign-in page.
+#[component]
+fn SignOut() -> impl IntoView {
+    let session = use_session();
+    let sign_out: SignOutAction = Action::new_local(|_: &()| api::logout());
+    let (pending, result) = (sign_out.pending(), sign_out.value());
+    Effect::new(move || {
+        if result.with(|result| matches!(result, Some(Ok(())))) {
+            session.signed_out(SignOutReason::SignedOut);
+        }
+    });
+    let error = move || match result.get() {
+        Some(Err(error)) if !pending.get() => Some(sentence(&error.message())),
+        _ => None,
+    };
+
+    view! {
+        {move || error().map(|message| view! { <p class="form-error" role="alert" data-testid="form-error">{message}</p> })}
+        <div class="actions">
+            <BusyButton
+                label="Sign out"
+                busy_label="Signing out…"
+                busy=pending
+                on_press=Callback::new(move |()| {
+                    sign_out.dispatch(());
+                })
+                test_id="sign-out"
+                class="button button-primary"
+            />
+        </div>
+    }
+}

@@ -1,0 +1,81 @@
+//! Two server instances on one database behave as one: they share signing
+//! keys and the refresh MAC key, rotation stays one atomic step across
+//! them, and a revoke on one reaches the other's access-token check within
+//! a second. Runs on SQLite (two writers on one file) and, with
+//! `TEST_DATABASE_URL` set, on PostgreSQL.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_share_keys_and_accept_each_others_tokens() {
+    // Arrange
+    let a = TestApp::spawn().await;
+    let b = a.spawn_sibling().await;
+    let user = a.new_user().await;
+
+    // Act + Assert: the same JWKS, and A's cookies work on B.
+    assert_eq!(a.kids().await, b.kids().await);
+    assert_status(&b.me(&user.jar).await, 200);
+    let mut jar = user.jar.clone();
+    assert_status(&b.refresh(&mut jar).await, 200);
+    assert_status(&a.me(&jar).await, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_refreshes_through_both_instances_all_get_the_same_live_token() {
+    // Arrange
+    let a = TestApp::spawn().await;
+    let b = a.spawn_sibling().await;
+    let user = a.new_user().await;
+
+    // Act: 20 refreshes of one token, half through each instance, at once.
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let api = if i % 2 == 0 { a.api.clone() } else { b.api.clone() };
+        let mut jar = user.jar.clone();
+        tasks.push(tokio::spawn(async move {
+            let response = api.refresh(&mut jar).await;
+            (response, jar)
+        }));
+    }
+    let mut tokens = Vec::new();
+    let mut last_jar = None;
+    for task in tasks {
+        let (response, jar) = task.await.expect("the refresh task finishes");
+        assert_status(&response, 200);
+        tokens.push(response.cookie_value(&a.refresh_cookie));
+        last_jar = Some(jar);
+    }
+
+    // Assert: one successor for everyone, and it still rotates on either instance.
+    tokens.dedup();
+    assert_eq!(tokens.len(), 1, "every racing request got the same live refresh token");
+    let mut jar = last_jar.expect("twenty jars");
+    assert_status(&b.refresh(&mut jar).await, 200);
+    assert_status(&a.refresh(&mut jar).await, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoke_on_one_instance_stops_access_tokens_on_the_other_within_a_second() {
+    // Arrange: B has just seen the session as live (its cache is warm).
+    let a = TestApp::spawn().await;
+    let b = a.spawn_sibling().await;
+    let user = a.new_user().await;
+    let (other_jar, other) = a.new_session(&user).await;
+    assert_status(&b.me(&other_jar).await, 200);
+
+    // Act: revoke that session through A.
+    let mut jar = user.jar.clone();
+    assert_status(&a.revoke_session(&mut jar, &other.session_id).await, 204);
+    let revoked_at = Instant::now();
+
+    // Assert: B refuses it within a second.
+    let response = b.wait_until_unauthenticated("/api/me", &other_jar).await;
+    assert_error(&response, 401, "unauthenticated");
+    assert!(revoked_at.elapsed() < Duration::from_secs(1), "took {:?}", revoked_at.elapsed());
+    assert_status(&b.me(&user.jar).await, 200);
+}
