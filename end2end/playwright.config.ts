@@ -2,20 +2,52 @@
  * Playwright against the system Chromium (`npx playwright install` cannot
  * download browsers here).
  *
- * By default it starts the already-built server on a fresh SQLite file
- * through `../scripts/e2e-server.sh`, on port `E2E_PORT` (3100), and waits
- * for `/healthz`. Set `BASE_URL` to test a server that is already running
- * instead (then no server is started).
+ * Each project has its own server, started through `../scripts/e2e-server.sh`
+ * (the already-built binary on a fresh SQLite file) with its own port and
+ * settings; Playwright waits for each `/healthz`:
+ *
+ * | project     | port (env)                   | settings                                       |
+ * |-------------|------------------------------|------------------------------------------------|
+ * | `default`   | 3100 (`E2E_PORT`)            | defaults (900 s access life, 300 s lead), an admin seeded |
+ * | `short-ttl` | 3101 (`E2E_SHORT_TTL_PORT`)  | `AUTH_ACCESS_TTL_SECS=302`: the refresh is due 2 s after issue |
+ *
+ * Both run with `AUTH_RATE_LIMITS=off`: the suite registers a fresh user
+ * per test from one address, beyond the 10 registrations a minute the
+ * limits allow.
+ *
+ * Set `BASE_URL` to test a server that is already running instead: then no
+ * server is started and only the `default` project runs (the others need
+ * their own settings).
  */
 import { defineConfig } from '@playwright/test';
 
-const port = Number(process.env.E2E_PORT ?? '3100');
-const serverUrl = `http://127.0.0.1:${port}`;
+import { ADMIN_EMAIL, ADMIN_PASSWORD } from './tests/helpers';
+
+const defaultPort = Number(process.env.E2E_PORT ?? '3100');
+const shortTtlPort = Number(process.env.E2E_SHORT_TTL_PORT ?? '3101');
 const externalBaseUrl = process.env.BASE_URL;
+
+const url = (port: number) => `http://127.0.0.1:${port}`;
+
+/** A server for one project: the script reads `E2E_PORT`, passes the rest on. */
+function server(port: number, env: Record<string, string>) {
+  return {
+    command: 'bash ../scripts/e2e-server.sh',
+    url: `${url(port)}/healthz`,
+    env: { E2E_PORT: String(port), AUTH_RATE_LIMITS: 'off', ...env },
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: 'pipe' as const,
+    stderr: 'pipe' as const,
+  };
+}
+
+/** Specs that need the short access life; everything else runs on `default`. */
+const SHORT_TTL_SPECS = /short-ttl\.spec\.ts$/;
 
 export default defineConfig({
   testDir: './tests',
-  // One server, one database: run tests one after another.
+  // One server per project, one database each: run tests one after another.
   workers: 1,
   fullyParallel: false,
   retries: 0,
@@ -25,7 +57,7 @@ export default defineConfig({
   reporter: process.env.CI ? 'list' : [['list'], ['html', { open: 'never' }]],
 
   use: {
-    baseURL: externalBaseUrl ?? serverUrl,
+    browserName: 'chromium',
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
     launchOptions: {
@@ -45,17 +77,17 @@ export default defineConfig({
     },
   },
 
-  projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
+  projects: externalBaseUrl
+    ? [{ name: 'default', testIgnore: SHORT_TTL_SPECS, use: { baseURL: externalBaseUrl } }]
+    : [
+        { name: 'default', testIgnore: SHORT_TTL_SPECS, use: { baseURL: url(defaultPort) } },
+        { name: 'short-ttl', testMatch: SHORT_TTL_SPECS, use: { baseURL: url(shortTtlPort) } },
+      ],
 
   webServer: externalBaseUrl
     ? undefined
-    : {
-        command: 'bash ../scripts/e2e-server.sh',
-        url: `${serverUrl}/healthz`,
-        env: { E2E_PORT: String(port) },
-        reuseExistingServer: false,
-        timeout: 120_000,
-        stdout: 'pipe',
-        stderr: 'pipe',
-      },
+    : [
+        server(defaultPort, { AUTH_ADMIN_EMAIL: ADMIN_EMAIL, AUTH_ADMIN_PASSWORD: ADMIN_PASSWORD }),
+        server(shortTtlPort, { AUTH_ACCESS_TTL_SECS: '302' }),
+      ],
 });

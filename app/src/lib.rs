@@ -49,6 +49,8 @@ use crate::{
 /// page was rendered with to the browser; it needs the request's
 /// [`session::Bootstrap`] in the Leptos context (signed out without one).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -64,6 +66,26 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// Sets this page's Content-Security-Policy. Scripts run only from our own
+/// origin or with this response's nonce (Leptos' hydration bootstrap), wasm
+/// may be compiled, and nothing may frame the page. No `unsafe-inline`, no
+/// `unsafe-eval`.
+#[cfg(feature = "ssr")]
+fn content_security_policy() {
+    let Some(response) = use_context::<leptos_axum::ResponseOptions>() else { return };
+    let nonce = leptos::nonce::use_nonce().map(|n| format!(" 'nonce-{n}'")).unwrap_or_default();
+    // `cargo leptos watch` live-reloads over a websocket on another port.
+    let reload = if std::env::var_os("LEPTOS_WATCH").is_some() { " ws:" } else { "" };
+    let policy = format!(
+        "default-src 'self'; script-src 'self'{nonce} 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'{reload}; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = http::HeaderValue::from_str(&policy) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 

@@ -2,6 +2,10 @@
 
 use server::{config::Config, startup::Application, telemetry};
 
+/// See the workspace Cargo.toml: keeps RSS bounded after password hashing.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     // Before logging starts, so RUST_LOG and LOG_FORMAT in .env count.

@@ -8,14 +8,14 @@ use leptos::prelude::*;
 
 use crate::{
     format::{clock_duration, local_time_in},
-    session::{now_ms, use_session},
+    session::{SessionContext, now_ms, use_session},
 };
 
 /// A card with the countdown and the refresh schedule.
 #[component]
 pub fn TokenStatus() -> impl IntoView {
     let session = use_session();
-    let now = ticking_clock();
+    let now = ticking_clock(session);
     let seconds_until = move |at: Option<f64>| at.map(|at| ((at - now.get()) / 1000.0).ceil().max(0.0) as i64);
 
     let countdown = move || seconds_until(session.expires_at.get()).unwrap_or(0).to_string();
@@ -63,16 +63,26 @@ pub fn TokenStatus() -> impl IntoView {
     }
 }
 
-/// The page clock, updated every second while the component is shown.
-fn ticking_clock() -> ReadSignal<f64> {
+/// The page clock, updated every second while the component is shown, and
+/// whenever the scheduler sets a new deadline: deadlines are page-clock
+/// times taken at that moment, so measuring them against the last tick (up
+/// to a second old) would overstate the time left by up to a second (a 302 s
+/// token showing "303"). The first run, right after hydration, also replaces
+/// the server's rendering (which has no local time) with the browser's.
+fn ticking_clock(session: SessionContext) -> ReadSignal<f64> {
     let (now, set_now) = signal(now_ms());
     #[cfg(feature = "hydrate")]
     {
         let tick = gloo_timers::callback::Interval::new(1_000, move || set_now.set(now_ms()));
         // Owned by this component: dropped (and so stopped) when it goes.
         let _ = StoredValue::new_local(tick);
+        Effect::new(move || {
+            session.expires_at.track();
+            session.next_refresh_at.track();
+            set_now.set(now_ms());
+        });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = set_now;
+    let _ = (set_now, session);
     now
 }

@@ -1,0 +1,87 @@
+/**
+ * Screenshots of every page at desktop (1280×800) and phone (390×844)
+ * width, saved to `end2end/screenshots/` (gitignored) and attached to the
+ * report. Each waits until the page is hydrated and its data has loaded.
+ */
+import path from 'node:path';
+
+import { expect, test, type Page, type TestInfo } from '@playwright/test';
+
+import {
+  ADMIN_EMAIL,
+  ADMIN_PASSWORD,
+  expectHydrated,
+  loginViaApi,
+  registerViaApi,
+  trackPageErrors,
+} from './helpers';
+
+const SCREENSHOT_DIR = path.join(__dirname, '..', 'screenshots');
+
+const VIEWPORTS = {
+  desktop: { width: 1280, height: 800 },
+  phone: { width: 390, height: 844 },
+} as const;
+
+async function capture(page: Page, testInfo: TestInfo, name: string, viewport: keyof typeof VIEWPORTS) {
+  const file = path.join(SCREENSHOT_DIR, `${name}-${viewport}.png`);
+  const body = await page.screenshot({ path: file, fullPage: true, animations: 'disabled', caret: 'hide' });
+  await testInfo.attach(`${name}-${viewport}`, { body, contentType: 'image/png' });
+}
+
+for (const [viewport, size] of Object.entries(VIEWPORTS) as [keyof typeof VIEWPORTS, { width: number; height: number }][]) {
+  test.describe(`${viewport} (${size.width}×${size.height})`, () => {
+    test.use({ viewport: size });
+
+    test('login', async ({ page }, testInfo) => {
+      const errors = trackPageErrors(page);
+      await page.goto('/login');
+      await expect(page.getByTestId('login-form').getByRole('button', { name: 'Sign in' })).toBeEnabled();
+      await capture(page, testInfo, 'login', viewport);
+      expect(errors).toEqual([]);
+    });
+
+    test('register', async ({ page }, testInfo) => {
+      const errors = trackPageErrors(page);
+      await page.goto('/register');
+      await expect(page.getByTestId('register-form').getByRole('button', { name: 'Create account' })).toBeEnabled();
+      await capture(page, testInfo, 'register', viewport);
+      expect(errors).toEqual([]);
+    });
+
+    test('dashboard', async ({ page }, testInfo) => {
+      const errors = trackPageErrors(page);
+      const { user } = await registerViaApi(page);
+      await page.goto('/');
+      await expectHydrated(page);
+      await expect(page.getByTestId('signed-in-email')).toHaveText(user.email);
+      await expect(page.getByTestId('session-row')).toHaveCount(1);
+      // The live clock has ticked once: the browser's own "At hh:mm:ss" time
+      // has replaced the server's "In 10:00".
+      await expect(page.getByTestId('next-refresh')).toHaveText(/^At \d\d:\d\d:\d\d \(in \d+:\d\d\)$/);
+      await capture(page, testInfo, 'dashboard', viewport);
+      expect(errors).toEqual([]);
+    });
+
+    test('admin', async ({ page }, testInfo) => {
+      const errors = trackPageErrors(page);
+      await loginViaApi(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+      const response = await page.goto('/admin');
+      expect(response?.status()).toBe(200);
+      await expect(page.getByTestId('admin-user-row').first()).toBeVisible();
+      await capture(page, testInfo, 'admin', viewport);
+      expect(errors).toEqual([]);
+    });
+
+    test('403', async ({ page }, testInfo) => {
+      const errors = trackPageErrors(page);
+      await registerViaApi(page);
+      const response = await page.goto('/admin');
+      expect(response?.status()).toBe(403);
+      await expect(page.getByTestId('forbidden')).toBeVisible();
+      await expect(page.getByRole('link', { name: 'Back to your dashboard' })).toBeVisible();
+      await capture(page, testInfo, '403', viewport);
+      expect(errors).toEqual([]);
+    });
+  });
+}

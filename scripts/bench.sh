@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Builds the speed-tuned server and the load driver, then runs the
+# benchmark suite of docs/PERFORMANCE.md and prints every figure. Each run
+# spawns its own server(s) on a fresh database and ends with a verify pass
+# (exit status 1 if any session was lost). PostgreSQL runs need the local
+# server at 127.0.0.1:5432 (started if down).
+#
+#   scripts/bench.sh            the whole suite (about 10 minutes)
+#   scripts/bench.sh quick      the three headline runs only
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+DURATION="${BENCH_DURATION:-15}"
+log "building server and bench (profile server-release)"
+cargo build --profile server-release -p server -p bench
+B="$TARGET_DIR/server-release/bench"
+
+run() {
+    log "bench $*"
+    "$B" --duration "$DURATION" "$@"
+}
+
+run --spawn sqlite --scenario refresh --users 200 --rate 3000
+run --spawn sqlite --scenario refresh --users 200
+run --spawn sqlite --scenario me --users 200
+[[ "${1:-}" == quick ]] && exit 0
+
+run --spawn sqlite --scenario mixed --users 200
+run --spawn sqlite --scenario login --users 50
+run --spawn sqlite --instances 2 --scenario refresh --users 200
+ensure_postgres
+run --spawn postgres --instances 1 --scenario refresh --users 200
+run --spawn postgres --instances 2 --scenario refresh --users 200
+run --spawn postgres --instances 2 --scenario me --users 200
+run --spawn sqlite --scenario mixed --users 2000 --rate 3000
+run --spawn sqlite --scenario refresh --users 200 --rate 3000 --preload 10000
+run --spawn sqlite --scenario refresh --users 200 --rate 3000 --preload 1000000
+run --spawn postgres --scenario refresh --users 200 --rate 3000 --preload 1000000
