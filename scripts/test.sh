@@ -13,8 +13,8 @@ ensure_node_modules
 log "cargo fmt --check"
 cargo fmt --all -- --check
 
-log "cargo clippy (server and app, all targets)"
-cargo clippy -p server -p app --all-targets -- -D warnings
+log "cargo clippy (server, app and bench, all targets)"
+cargo clippy -p server -p app -p bench --all-targets -- -D warnings
 log "cargo clippy (frontend, wasm)"
 cargo clippy -p frontend -p app --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
 

@@ -80,32 +80,40 @@ pub async fn rotate(state: &AppState, presented: &str) -> Result<Issued, ApiErro
     let sid = token.session_id.to_string();
     let cfg = &state.config;
 
-    let mut row = store::sessions::find_session(&state.db, &sid).await?.ok_or(ApiError::RefreshInvalid)?;
-    // A lost compare-and-swap re-reads once, after which the token is the
-    // live one's parent (grace) or older (reuse); the bound is a safety net.
-    for _ in 0..3 {
-        let now = store::now();
-        check_usable(&row, now)?;
-        if token.generation == row.generation {
-            let idle = (now + cfg.refresh_idle_secs).min(row.absolute_expires_at);
-            if store::sessions::advance_generation(&state.db, &sid, row.generation, now, idle).await? {
-                return issue(state, Grant::of(&row, token.session_id, row.generation + 1, idle), now);
-            }
-            row = store::sessions::find_session_fresh(&state.db, &sid).await?.ok_or(ApiError::RefreshInvalid)?;
-            continue;
-        }
-        if token.generation > row.generation {
-            // Never issued as far as the database knows.
-            return Err(ApiError::RefreshInvalid);
-        }
-        if token.generation == row.generation - 1 && now < row.rotated_at + cfg.reuse_grace_secs {
-            return issue(state, Grant::of(&row, token.session_id, row.generation, row.idle_expires_at), now);
-        }
-        tracing::warn!(session_id = %sid, user_id = %row.user_id, "refresh token reuse detected; session revoked");
-        revoke(state, &sid, RevokeReason::Reuse).await?;
-        return Err(ApiError::RefreshReused);
+    // Hot path: the token is the live one; one compare-and-swap statement.
+    let now = store::now();
+    if let Some(rotated) =
+        store::sessions::rotate_if_current(&state.db, &sid, token.generation, now, cfg.refresh_idle_secs).await?
+    {
+        let grant = Grant {
+            session_id: token.session_id,
+            generation: token.generation + 1,
+            user_id: &rotated.user_id,
+            email: &rotated.email,
+            roles: split_roles(&rotated.roles),
+            refresh_expires_at: rotated.idle_expires_at,
+            absolute_expires_at: rotated.absolute_expires_at,
+        };
+        return issue(state, grant, now);
     }
-    Err(ApiError::Unavailable)
+
+    // Slow path: read the session (through the writer, so the read sees the
+    // compare-and-swap that beat us) and work out why.
+    let row = store::sessions::find_session_fresh(&state.db, &sid).await?.ok_or(ApiError::RefreshInvalid)?;
+    let now = store::now();
+    check_usable(&row, now)?;
+    if token.generation >= row.generation {
+        // `==`: live and usable, yet the swap failed — only possible if the
+        // row changed between the two statements; let the client retry.
+        // `>`: never issued as far as the database knows.
+        return Err(if token.generation == row.generation { ApiError::Unavailable } else { ApiError::RefreshInvalid });
+    }
+    if token.generation == row.generation - 1 && now < row.rotated_at + cfg.reuse_grace_secs {
+        return issue(state, Grant::of(&row, token.session_id, row.generation, row.idle_expires_at), now);
+    }
+    tracing::warn!(session_id = %sid, user_id = %row.user_id, "refresh token reuse detected; session revoked");
+    revoke(state, &sid, RevokeReason::Reuse).await?;
+    Err(ApiError::RefreshReused)
 }
 
 /// The SessionInfo for a request made with a valid access token: expiry

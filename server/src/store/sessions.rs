@@ -86,24 +86,40 @@ pub async fn find_session_fresh(db: &Db, id: &str) -> Result<Option<SessionRow>,
     on_pool!(db, write, |pool| sqlx::query_as(FIND_SESSION).bind(id).fetch_optional(pool).await)
 }
 
-/// The compare-and-swap of a rotation: advances the live generation from
-/// `expected` to `expected + 1` only if nobody else did and the session is
-/// live. `Ok(true)`: this caller owns the successor; `Ok(false)`: it lost
-/// the race (or the session ended) and must re-read.
-pub async fn advance_generation(
+/// What a successful rotation needs to issue the successor, returned by the
+/// compare-and-swap itself so the hot path is one statement.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Rotated {
+    pub user_id: String,
+    pub idle_expires_at: i64,
+    pub absolute_expires_at: i64,
+    pub email: String,
+    pub roles: String,
+}
+
+/// The hot path of a refresh, in one statement: advance the live
+/// generation from `expected` to `expected + 1` if nobody else did and the
+/// session is live and within both limits, sliding the idle limit (capped
+/// by the absolute one) and returning what the new tokens need. `None`:
+/// the caller must read the session to find out why (race, reuse, expiry).
+pub async fn rotate_if_current(
     db: &Db,
     id: &str,
     expected: i64,
     now: i64,
-    idle_expires_at: i64,
-) -> Result<bool, sqlx::Error> {
+    idle_secs: i64,
+) -> Result<Option<Rotated>, sqlx::Error> {
+    // CASE rather than MIN/LEAST: the one spelling both backends accept.
     let sql = "UPDATE sessions SET generation = generation + 1, rotated_at = $3, last_used_at = $3, \
-               idle_expires_at = $4 \
-               WHERE id = $1 AND generation = $2 AND revoked_at IS NULL";
-    let done = on_pool!(db, write, |pool| {
-        sqlx::query(sql).bind(id).bind(expected).bind(now).bind(idle_expires_at).execute(pool).await?.rows_affected()
-    });
-    Ok(done == 1)
+               idle_expires_at = CASE WHEN $3 + $4 < absolute_expires_at THEN $3 + $4 ELSE absolute_expires_at END \
+               WHERE id = $1 AND generation = $2 AND revoked_at IS NULL \
+               AND idle_expires_at > $3 AND absolute_expires_at > $3 \
+               RETURNING user_id, idle_expires_at, absolute_expires_at, \
+               (SELECT email FROM users WHERE users.id = sessions.user_id) AS email, \
+               (SELECT roles FROM users WHERE users.id = sessions.user_id) AS roles";
+    on_pool!(db, write, |pool| {
+        sqlx::query_as(sql).bind(id).bind(expected).bind(now).bind(idle_secs).fetch_optional(pool).await
+    })
 }
 
 /// Ends one session. Idempotent: an already revoked session keeps its
