@@ -9,7 +9,10 @@ import { bootstrapOf, expectDashboard, registerViaUi, trackPageErrors, uniqueEma
 
 /** The email inside the dashboard's `signed-in-email` element of raw HTML. */
 function renderedEmail(html: string): string | undefined {
-  return html.match(/<dd[^>]*data-testid="signed-in-email"[^>]*>([^<]*)<\/dd>/)?.[1];
+  // Leptos may leave hydration markers (`<!>`, `<!--…-->`) beside text: a
+  // cargo-leptos dev build (erase_components) puts `<!>` before `</dd>`.
+  const bare = html.replace(/<!--[\s\S]*?-->|<!>/g, '');
+  return bare.match(/<dd[^>]*data-testid="signed-in-email"[^>]*>([^<]*)<\/dd>/)?.[1];
 }
 
 test('register → dashboard; a reload is rendered signed in by the server', async ({ page }) => {
