@@ -138,7 +138,7 @@ pub async fn revoke(state: &AppState, session_id: &str, reason: RevokeReason) ->
 
 fn check_usable(row: &SessionRow, now: i64) -> Result<(), ApiError> {
     match row.revoke_reason.as_deref() {
-        Some("reuse") => return Err(ApiError::RefreshReused),
+        Some(reason) if reason == RevokeReason::Reuse.as_str() => return Err(ApiError::RefreshReused),
         Some(_) => return Err(ApiError::RefreshInvalid),
         None if row.revoked_at.is_some() => return Err(ApiError::RefreshInvalid),
         None => {}

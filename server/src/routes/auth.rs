@@ -36,15 +36,7 @@ pub fn router() -> Router<AppState> {
 
 /// Hands the tokens to the browser as cookies and returns what it may know.
 fn respond(state: &AppState, cookies: &Cookies, issued: Issued) -> Json<SessionInfo> {
-    cookies::set_session(
-        cookies,
-        &state.config,
-        issued.access_token,
-        issued.info.expires_in,
-        issued.refresh_token,
-        issued.refresh_max_age,
-    );
-    Json(issued.info)
+    Json(cookies::set_issued(cookies, &state.config, issued))
 }
 
 async fn register(

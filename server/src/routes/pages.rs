@@ -128,14 +128,7 @@ pub async fn resume(State(state): State<AppState>, cookies: Cookies, Query(query
         None => "signed_out",
         Some(token) => match session::rotate(&state, &token).await {
             Ok(issued) => {
-                cookies::set_session(
-                    &cookies,
-                    &state.config,
-                    issued.access_token,
-                    issued.info.expires_in,
-                    issued.refresh_token,
-                    issued.refresh_max_age,
-                );
+                cookies::set_issued(&cookies, &state.config, issued);
                 return Redirect::to(&next).into_response();
             }
             Err(ApiError::RefreshReused) => "reused",

@@ -71,10 +71,18 @@ pub async fn insert_session(db: &Db, s: &NewSession<'_>) -> Result<(), sqlx::Err
     Ok(())
 }
 
-const FIND_SESSION: &str = "SELECT s.id, s.user_id, s.generation, s.rotated_at, s.created_at, \
-    s.last_used_at, s.idle_expires_at, s.absolute_expires_at, s.revoked_at, s.revoke_reason, \
-    s.user_agent, u.email, u.roles \
-    FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1";
+/// The columns of [`SessionRow`] and their join, in a macro so queries stay
+/// `&'static str`.
+macro_rules! session_rows {
+    () => {
+        "SELECT s.id, s.user_id, s.generation, s.rotated_at, s.created_at, \
+         s.last_used_at, s.idle_expires_at, s.absolute_expires_at, s.revoked_at, s.revoke_reason, \
+         s.user_agent, u.email, u.roles \
+         FROM sessions s JOIN users u ON u.id = s.user_id "
+    };
+}
+
+const FIND_SESSION: &str = concat!(session_rows!(), "WHERE s.id = $1");
 
 pub async fn find_session(db: &Db, id: &str) -> Result<Option<SessionRow>, sqlx::Error> {
     on_pool!(db, read, |pool| sqlx::query_as(FIND_SESSION).bind(id).fetch_optional(pool).await)
@@ -152,12 +160,11 @@ pub async fn revoke_user_session(db: &Db, user_id: &str, id: &str, now: i64) -> 
 
 /// The user's live sessions (not revoked, not past either limit), newest use first.
 pub async fn list_live_sessions(db: &Db, user_id: &str, now: i64) -> Result<Vec<SessionRow>, sqlx::Error> {
-    let sql = "SELECT s.id, s.user_id, s.generation, s.rotated_at, s.created_at, \
-        s.last_used_at, s.idle_expires_at, s.absolute_expires_at, s.revoked_at, s.revoke_reason, \
-        s.user_agent, u.email, u.roles \
-        FROM sessions s JOIN users u ON u.id = s.user_id \
-        WHERE s.user_id = $1 AND s.revoked_at IS NULL AND s.idle_expires_at > $2 AND s.absolute_expires_at > $2 \
-        ORDER BY s.last_used_at DESC, s.id";
+    let sql = concat!(
+        session_rows!(),
+        "WHERE s.user_id = $1 AND s.revoked_at IS NULL AND s.idle_expires_at > $2 AND s.absolute_expires_at > $2 \
+        ORDER BY s.last_used_at DESC, s.id"
+    );
     on_pool!(db, read, |pool| sqlx::query_as(sql).bind(user_id).bind(now).fetch_all(pool).await)
 }
 
