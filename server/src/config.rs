@@ -4,6 +4,63 @@
 
 use std::{net::SocketAddr, path::PathBuf};
 
+/// One environment variable the server reads.
+#[derive(Debug, Clone, Copy)]
+pub struct Variable {
+    pub name: &'static str,
+    pub default: &'static str,
+    pub meaning: &'static str,
+}
+
+/// Every variable, its default and meaning: the source of `--help`, and
+/// `server/tests/docs.rs` checks the README's table and `.env.example`
+/// against it (and that [`Config::from_lookup`] reads no other name).
+pub const VARIABLES: &[Variable] = &[
+    var("DATABASE_URL", "sqlite://data/app.db", "sqlite://… (file created) or postgres://…"),
+    var("LEPTOS_SITE_ADDR", "127.0.0.1:3000", "listen address (ip:port; port 0 picks one)"),
+    var("AUTH_PUBLIC_ORIGIN", "http:// + LEPTOS_SITE_ADDR", "the app's origin, for CSRF checks, iss/aud and redirects"),
+    var("AUTH_ALLOWED_ORIGINS", "–", "extra origins allowed for unsafe requests, comma-separated"),
+    var("AUTH_ACCESS_TTL_SECS", "900", "access token life"),
+    var("AUTH_REFRESH_IDLE_SECS", "604800", "refresh token life, sliding"),
+    var("AUTH_SESSION_MAX_SECS", "2592000", "absolute session life"),
+    var("AUTH_REUSE_GRACE_SECS", "10", "grace window for a racing reuse of the previous refresh token (0: none)"),
+    var("AUTH_REFRESH_LEAD_SECS", "300", "how long before expiry the browser refreshes"),
+    var("AUTH_ISSUER", "AUTH_PUBLIC_ORIGIN", "JWT iss"),
+    var("AUTH_AUDIENCE", "AUTH_PUBLIC_ORIGIN", "JWT aud"),
+    var("AUTH_SIGNING_KEY_FILE", "–", "Ed25519 PKCS#8 PEM to sign with; unset: keys live in the database (rotatable)"),
+    var("AUTH_COOKIE_SECURE", "true", "the Secure cookie attribute; false only for plain-http setups off localhost"),
+    var("AUTH_ACCESS_COOKIE", "__Host-access", "access cookie name"),
+    var("AUTH_REFRESH_COOKIE", "__Secure-refresh", "refresh cookie name"),
+    var("AUTH_RATE_LIMITS", "on", "brute-force limits; off only for load tests"),
+    var("AUTH_TRUSTED_PROXIES", "–", "proxy IPs whose X-Forwarded-For is believed, comma-separated"),
+    var("AUTH_ADMIN_EMAIL", "–", "with AUTH_ADMIN_PASSWORD: this account exists with role admin after start"),
+    var("AUTH_ADMIN_PASSWORD", "–", "the seeded admin's password (used only when the account is created)"),
+    var("AUTH_TLS_CERT", "–", "PEM certificate chain: serve HTTPS directly (with AUTH_TLS_KEY)"),
+    var("AUTH_TLS_KEY", "–", "PEM private key for AUTH_TLS_CERT"),
+    var("AUTH_HTTP_REDIRECT_ADDR", "–", "with TLS: also listen for plain HTTP here and redirect it to HTTPS"),
+    var("AUTH_METRICS", "off", "Prometheus metrics: off, on (GET /metrics on the main listener) or ip:port"),
+    var("AUTH_AUDIT_RETENTION_DAYS", "90", "audit events older than this are deleted"),
+    var("LEPTOS_SITE_ROOT", "target/site", "where the built site is (cargo-leptos sets it)"),
+    var("LEPTOS_SITE_PKG_DIR", "pkg", "the bundle directory under the site root"),
+    var("LEPTOS_OUTPUT_NAME", "cookie-auth", "the bundle's file name stem"),
+    var("RUST_LOG", "info", "log filter (tracing-subscriber EnvFilter syntax)"),
+    var("LOG_FORMAT", "pretty", "json for one JSON object per log line"),
+];
+
+const fn var(name: &'static str, default: &'static str, meaning: &'static str) -> Variable {
+    Variable { name, default, meaning }
+}
+
+/// Where Prometheus metrics are served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsMode {
+    Off,
+    /// `GET /metrics` on the main listener.
+    On,
+    /// `GET /metrics` on a listener of its own (e.g. a private interface).
+    Listen(SocketAddr),
+}
+
 /// A value that must never reach a log line: its `Debug` prints a mask.
 #[derive(Clone)]
 pub struct Secret(String);
@@ -79,6 +136,13 @@ pub struct Config {
     pub admin: Option<(String, Secret)>,
     /// `AUTH_TLS_CERT` + `AUTH_TLS_KEY`: serve HTTPS directly.
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// `AUTH_HTTP_REDIRECT_ADDR`: with TLS, a plain-HTTP listener that
+    /// redirects to the public origin.
+    pub http_redirect_addr: Option<SocketAddr>,
+    /// `AUTH_METRICS`.
+    pub metrics: MetricsMode,
+    /// `AUTH_AUDIT_RETENTION_DAYS`.
+    pub audit_retention_days: i64,
     /// `LEPTOS_SITE_ROOT`: where the built site (`pkg/`) lives.
     pub site_root: String,
     /// `LEPTOS_SITE_PKG_DIR`: the bundle directory under the site root.
@@ -189,6 +253,29 @@ impl Config {
             _ => return Err(invalid("AUTH_TLS_CERT", "set both AUTH_TLS_CERT and AUTH_TLS_KEY")),
         };
 
+        let http_redirect_addr = match get("AUTH_HTTP_REDIRECT_ADDR") {
+            None => None,
+            Some(_) if tls.is_none() => {
+                return Err(invalid("AUTH_HTTP_REDIRECT_ADDR", "needs AUTH_TLS_CERT and AUTH_TLS_KEY"));
+            }
+            Some(addr) => Some(addr.parse().map_err(|_| invalid("AUTH_HTTP_REDIRECT_ADDR", "expected ip:port"))?),
+        };
+        let metrics = match get("AUTH_METRICS").as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("off" | "false" | "0" | "no") => MetricsMode::Off,
+            Some("on" | "true" | "1" | "yes") => MetricsMode::On,
+            Some(addr) => MetricsMode::Listen(
+                addr.parse().map_err(|_| invalid("AUTH_METRICS", "expected off, on or an ip:port to listen on"))?,
+            ),
+        };
+        let audit_retention_days = match get("AUTH_AUDIT_RETENTION_DAYS") {
+            None => 90,
+            Some(v) => v
+                .parse::<i64>()
+                .ok()
+                .filter(|d| (1..=36_500).contains(d))
+                .ok_or_else(|| invalid("AUTH_AUDIT_RETENTION_DAYS", "expected whole days, 1 to 36500"))?,
+        };
+
         Ok(Self {
             database_url: Secret::new(database_url),
             site_addr,
@@ -209,6 +296,9 @@ impl Config {
             trusted_proxies,
             admin,
             tls,
+            http_redirect_addr,
+            metrics,
+            audit_retention_days,
             site_root: get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
             site_pkg_dir: get("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".into()),
             output_name: get("LEPTOS_OUTPUT_NAME").unwrap_or_else(|| "cookie-auth".into()),

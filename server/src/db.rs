@@ -91,6 +91,11 @@ impl Db {
         on_pool!(self, read, |pool| sqlx::query("SELECT 1").execute(pool).await.is_ok())
     }
 
+    /// True once [`Db::close`] ran.
+    pub fn is_closed(&self) -> bool {
+        on_pool!(self, write, |pool| pool.is_closed())
+    }
+
     pub async fn close(&self) {
         match self {
             Self::Sqlite { read, write } => {

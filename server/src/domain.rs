@@ -87,3 +87,49 @@ mod tests {
         assert!(NewPassword::parse("x".repeat(1025)).is_err());
     }
 }
+
+/// Most roles one user may hold.
+const MAX_ROLES: usize = 16;
+
+/// A valid set of role names: 1 to 16 names of `[a-z][a-z0-9_-]{0,31}`,
+/// duplicates collapsed, order kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Roles(Vec<String>);
+
+impl Roles {
+    pub fn parse<S: AsRef<str>>(raw: &[S]) -> Result<Self, ApiError> {
+        let mut roles: Vec<String> = Vec::new();
+        for role in raw {
+            let role = role.as_ref();
+            let mut chars = role.chars();
+            let well_formed = role.len() <= 32
+                && chars.next().is_some_and(|c| c.is_ascii_lowercase())
+                && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+            if !well_formed {
+                return Err(ApiError::InvalidInput(
+                    "role names are 1 to 32 characters: a-z first, then a-z, 0-9, _ or -".into(),
+                ));
+            }
+            if !roles.iter().any(|r| r == role) {
+                roles.push(role.to_owned());
+            }
+        }
+        if roles.is_empty() || roles.len() > MAX_ROLES {
+            return Err(ApiError::InvalidInput(format!("give 1 to {MAX_ROLES} roles")));
+        }
+        Ok(Self(roles))
+    }
+
+    pub fn contains(&self, role: &str) -> bool {
+        self.0.iter().any(|r| r == role)
+    }
+
+    pub fn as_slice(&self) -> &[String] {
+        &self.0
+    }
+
+    /// The stored form: space-separated.
+    pub fn joined(&self) -> String {
+        self.0.join(" ")
+    }
+}

@@ -1,6 +1,7 @@
-//! The server binary: read config, build, serve until Ctrl-C or SIGTERM.
+//! The server binary: parse the command line, read config, run the command
+//! (`serve` by default) until it ends, or until Ctrl-C or SIGTERM.
 
-use server::{config::Config, startup::Application, telemetry};
+use server::{cli, config::Config, telemetry};
 
 /// See the workspace Cargo.toml: keeps RSS bounded after password hashing.
 #[global_allocator]
@@ -8,31 +9,26 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    // First, so `--help` works whatever the environment holds.
+    let cli = cli::parse();
+    let command = cli.command.unwrap_or(cli::Command::Serve);
     // Before logging starts, so RUST_LOG and LOG_FORMAT in .env count.
     // Config::from_env reports a malformed file.
     let _ = dotenvy::dotenv();
-    telemetry::init();
+    let serving = matches!(command, cli::Command::Serve);
+    telemetry::init(if serving { telemetry::Output::Server } else { telemetry::Output::Command });
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(err) => {
-            tracing::error!("configuration: {err}");
+            if serving {
+                tracing::error!("configuration: {err}");
+            } else {
+                eprintln!("error: configuration: {err}");
+            }
             return std::process::ExitCode::from(2);
         }
     };
-    let app = match Application::build(config).await {
-        Ok(app) => app,
-        Err(err) => {
-            tracing::error!("start-up failed: {err:#}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
-    match app.run_until(shutdown_signal()).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(err) => {
-            tracing::error!("server error: {err}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    cli::run(command, config, shutdown_signal()).await
 }
 
 async fn shutdown_signal() {

@@ -8,15 +8,18 @@ use axum_server::tls_rustls::RustlsConfig;
 use tokio::net::TcpListener;
 
 use crate::{
+    audit::Audit,
     auth::{
-        gate::SessionGate, keys::KeySet, limits::Limits, password::Passwords, refresh::RefreshKey, tokens::AccessTokens,
+        gate::SessionGate, keys::Keys, limits::Limits, password::Passwords, refresh::RefreshKey, tokens::AccessTokens,
     },
-    config::Config,
+    config::{Config, MetricsMode},
     db::Db,
-    domain::{Email, NewPassword},
-    routes,
+    domain::{Email, NewPassword, Roles},
+    maintenance,
+    metrics::Metrics,
+    ops, routes,
     state::AppState,
-    store::{self, users::UserRow},
+    store,
 };
 
 /// How long in-flight requests may take to finish once shutdown starts (TLS).
@@ -26,6 +29,10 @@ pub struct Application {
     listener: TcpListener,
     /// Present when `AUTH_TLS_CERT`/`AUTH_TLS_KEY` are set: serve HTTPS.
     tls: Option<RustlsConfig>,
+    /// `AUTH_HTTP_REDIRECT_ADDR`: plain HTTP answered with redirects to HTTPS.
+    redirect_listener: Option<TcpListener>,
+    /// `AUTH_METRICS=ip:port`: metrics on a listener of their own.
+    metrics_listener: Option<TcpListener>,
     state: AppState,
 }
 
@@ -38,10 +45,28 @@ impl Application {
             None => None,
         };
         let state = build_state(config).await?;
-        let listener = TcpListener::bind(state.config.site_addr)
-            .await
-            .map_err(|err| anyhow::anyhow!("cannot listen on {} (LEPTOS_SITE_ADDR): {err}", state.config.site_addr))?;
-        Ok(Self { listener, tls, state })
+        let listener = bind(state.config.site_addr, "LEPTOS_SITE_ADDR").await?;
+        let redirect_listener = match state.config.http_redirect_addr {
+            Some(addr) => Some(bind(addr, "AUTH_HTTP_REDIRECT_ADDR").await?),
+            None => None,
+        };
+        let metrics_listener = match state.config.metrics {
+            MetricsMode::Listen(addr) => Some(bind(addr, "AUTH_METRICS").await?),
+            _ => None,
+        };
+        tokio::spawn(state.keys.clone().reload_periodically(state.db.clone()));
+        tokio::spawn(maintenance::run(state.db.clone(), state.config.audit_retention_days));
+        Ok(Self { listener, tls, redirect_listener, metrics_listener, state })
+    }
+
+    /// Where the metrics listener is, when it has one of its own.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
+    /// Where the HTTP→HTTPS redirect listener is, when there is one.
+    pub fn redirect_addr(&self) -> Option<SocketAddr> {
+        self.redirect_listener.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -52,11 +77,27 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` resolves, lets in-flight requests finish,
-    /// then closes the database.
+    /// Serves until `shutdown` resolves: stops accepting, lets in-flight
+    /// requests finish (a refresh in flight commits and answers), stores
+    /// the queued audit events, then closes the database.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let db = self.state.db.clone();
+        let audit = self.state.audit.clone();
         let addr = self.local_addr();
+        // The side listeners stop with the main one.
+        let (stop_side, side_stopped) = tokio::sync::watch::channel(false);
+        if let Some(listener) = self.metrics_listener {
+            let metrics = routes::metrics_router().with_state(self.state.clone());
+            tokio::spawn(serve_side(listener, metrics, side_stopped.clone()));
+        }
+        if let Some(listener) = self.redirect_listener {
+            let origin = self.state.config.public_origin.clone();
+            tokio::spawn(serve_side(listener, redirect_to_https(origin), side_stopped));
+        }
+        let shutdown = async move {
+            shutdown.await;
+            let _ = stop_side.send(true);
+        };
         let app = routes::app(self.state).into_make_service_with_connect_info::<SocketAddr>();
         let served = match self.tls {
             None => {
@@ -75,66 +116,97 @@ impl Application {
                 axum_server::tls_rustls::from_tcp_rustls(listener, tls)?.handle(handle).serve(app).await
             }
         };
+        audit.flush().await;
         db.close().await;
+        tracing::info!("stopped");
         served
     }
+}
+
+async fn bind(addr: SocketAddr, variable: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr).await.map_err(|err| anyhow::anyhow!("cannot listen on {addr} ({variable}): {err}"))
+}
+
+/// Serves a side router (metrics, redirects) until the main server stops.
+async fn serve_side(listener: TcpListener, router: axum::Router, mut stopped: tokio::sync::watch::Receiver<bool>) {
+    let stop = async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
+    if let Err(err) = axum::serve(listener, router).with_graceful_shutdown(stop).await {
+        tracing::error!(error = %err, "side listener failed");
+    }
+}
+
+/// Answers every plain-HTTP request with a permanent redirect to the same
+/// path on the public HTTPS origin (`308` keeps the method and body).
+fn redirect_to_https(origin: String) -> axum::Router {
+    use axum::{
+        http::{StatusCode, Uri, header},
+        response::IntoResponse,
+    };
+    let origin: Arc<str> = origin.into();
+    axum::Router::new().fallback(move |uri: Uri| {
+        let origin = origin.clone();
+        async move {
+            let path = uri.path_and_query().map_or("/", |p| p.as_str());
+            (StatusCode::PERMANENT_REDIRECT, [(header::LOCATION, format!("{origin}{path}"))]).into_response()
+        }
+    })
 }
 
 /// Everything the handlers share, from config.
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let db = Db::connect(config.database_url.expose()).await?;
     db.migrate().await?;
-    let keys = KeySet::load(&db, config.signing_key_file.as_deref()).await?;
+    let keys = Keys::load(&db, &config).await?;
     let refresh_secret =
         store::keys::get_or_insert_secret(&db, "refresh_mac_key", &RefreshKey::random_bytes(), store::now()).await?;
-    let passwords = Passwords::new()?;
-    if let Some((email, password)) = &config.admin {
-        seed_admin(&db, &passwords, email, password.expose()).await?;
-    }
     let leptos_options = routes::pages::leptos_options(&config);
-    let config_rate_limits = config.rate_limits;
-    Ok(AppState {
+    let state = AppState {
         tokens: Arc::new(AccessTokens::new(&config)),
+        limits: Arc::new(Limits::new(config.rate_limits)),
         config: Arc::new(config),
+        audit: Audit::start(db.clone()),
         db,
         keys: Arc::new(keys),
         refresh_key: Arc::new(RefreshKey::from_bytes(&refresh_secret)?),
-        passwords,
+        passwords: Passwords::new()?,
         gate: Arc::new(SessionGate::default()),
-        limits: Arc::new(Limits::new(config_rate_limits)),
+        metrics: Arc::new(Metrics::default()),
         leptos_options,
-    })
+    };
+    if let Some((email, password)) = &state.config.admin {
+        seed_admin(&state, email, password.expose()).await?;
+    }
+    Ok(state)
 }
 
 /// Makes sure the configured admin account exists with role `admin`. An
 /// existing account keeps its password (change it in the app) but gains
 /// the role.
-async fn seed_admin(db: &Db, passwords: &Passwords, email: &str, password: &str) -> anyhow::Result<()> {
+async fn seed_admin(state: &AppState, email: &str, password: &str) -> anyhow::Result<()> {
     let email = Email::parse(email).map_err(|_| anyhow::anyhow!("AUTH_ADMIN_EMAIL is not a valid email"))?;
-    let password = NewPassword::parse(password.to_owned())
-        .map_err(|err| anyhow::anyhow!("AUTH_ADMIN_PASSWORD: {err}"))?
-        .into_inner();
-    let now = store::now();
-    match store::users::find_user_by_email(db, email.as_str()).await? {
+    let password =
+        NewPassword::parse(password.to_owned()).map_err(|err| anyhow::anyhow!("AUTH_ADMIN_PASSWORD: {err}"))?;
+    let failed = |err: crate::error::ApiError| anyhow::anyhow!("seeding the admin account: {err}");
+    match store::users::find_user_by_email(&state.db, email.as_str()).await? {
         Some(user) => {
             let mut roles = user.role_list();
             if !roles.iter().any(|r| r == "admin") {
                 roles.push("admin".into());
-                store::users::set_user_roles(db, &user.id, &roles.join(" "), now).await?;
+                let roles = Roles::parse(&roles).map_err(failed)?;
+                ops::set_roles(state, &user, &roles, ops::Actor::default()).await.map_err(failed)?;
                 tracing::info!(user_id = %user.id, "admin role granted to AUTH_ADMIN_EMAIL");
             }
         }
         None => {
-            let hash = passwords.hash(password).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-            let user = UserRow {
-                id: uuid::Uuid::new_v4().to_string(),
-                email: email.as_str().to_owned(),
-                password_hash: hash,
-                roles: "user admin".into(),
-                created_at: now,
-            };
-            store::users::insert_user(db, &user).await?;
-            tracing::info!(user_id = %user.id, "admin account created from AUTH_ADMIN_EMAIL");
+            let roles = Roles::parse(&["user", "admin"]).map_err(failed)?;
+            match ops::create_user(state, &email, password, &roles).await {
+                Ok(user) => tracing::info!(user_id = %user.id, "admin account created from AUTH_ADMIN_EMAIL"),
+                // Another instance starting at the same moment made it.
+                Err(crate::error::ApiError::EmailTaken) => {}
+                Err(err) => return Err(failed(err)),
+            }
         }
     }
     Ok(())

@@ -7,22 +7,26 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use crate::{
+    audit::Audit,
     auth::{
-        gate::SessionGate, keys::KeySet, limits::Limits, password::Passwords, refresh::RefreshKey, tokens::AccessTokens,
+        gate::SessionGate, keys::Keys, limits::Limits, password::Passwords, refresh::RefreshKey, tokens::AccessTokens,
     },
     config::Config,
     db::Db,
+    metrics::Metrics,
 };
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
-    pub keys: Arc<KeySet>,
+    pub keys: Arc<Keys>,
     pub tokens: Arc<AccessTokens>,
     pub refresh_key: Arc<RefreshKey>,
     pub passwords: Passwords,
     pub gate: Arc<SessionGate>,
     pub limits: Arc<Limits>,
+    pub audit: Audit,
+    pub metrics: Arc<Metrics>,
     pub leptos_options: LeptosOptions,
 }

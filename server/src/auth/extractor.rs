@@ -1,11 +1,21 @@
 //! `AuthUser`: the caller, proven by a valid access token whose session is
-//! still live. Handlers that take it answer `401 unauthenticated` without
-//! one; [`AuthUser::require_role`] turns a missing role into `403`.
+//! still live and whose roles are current. Handlers that take it answer
+//! `401 unauthenticated` without one; [`RequireRole`] (or
+//! [`AuthUser::require_role`]) turns a missing role into `403 forbidden`.
+//!
+//! Both work in any axum app whose state can hand out an [`AppState`]
+//! (`AppState: FromRef<S>`), and read the access cookie straight from the
+//! `Cookie` header, so a host app needs no extra layer to use them.
 
-use axum::{extract::FromRequestParts, http::request::Parts};
-use tower_cookies::Cookies;
+use std::marker::PhantomData;
 
-use super::{cookies, tokens::AccessClaims};
+use axum::{
+    extract::{FromRef, FromRequestParts},
+    http::{HeaderMap, header, request::Parts},
+};
+use tower_cookies::Cookie;
+
+use super::tokens::{AccessClaims, TokenError};
 use crate::{error::ApiError, state::AppState, store};
 
 /// The authenticated caller.
@@ -23,6 +33,14 @@ impl AuthUser {
         &self.claims.sid
     }
 
+    pub fn email(&self) -> Option<&str> {
+        self.claims.email.as_deref()
+    }
+
+    pub fn roles(&self) -> &[String] {
+        &self.claims.roles
+    }
+
     pub fn has_role(&self, role: &str) -> bool {
         self.claims.roles.iter().any(|r| r == role)
     }
@@ -33,19 +51,107 @@ impl AuthUser {
     }
 }
 
-impl FromRequestParts<AppState> for AuthUser {
+impl<S> FromRequestParts<S> for AuthUser
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let cookies = Cookies::from_request_parts(parts, state).await.map_err(|_| ApiError::Unauthenticated)?;
-        let token = cookies::access_token(&cookies, &state.config).ok_or(ApiError::Unauthenticated)?;
-        let claims = state.tokens.verify(&state.keys, &token, store::now()).map_err(|err| {
-            tracing::debug!(error = %err, "access token refused");
-            ApiError::Unauthenticated
-        })?;
-        if !state.gate.is_live(&state.db, &claims.sid).await? {
-            return Err(ApiError::Unauthenticated);
-        }
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        let token = access_token_in(&parts.headers, &state.config.access_cookie).ok_or(ApiError::Unauthenticated)?;
+        let claims = authenticate(&state, &token).await?.ok_or(ApiError::Unauthenticated)?;
         Ok(Self { claims })
+    }
+}
+
+/// The claims of `token` if it is a valid access token of a live session
+/// with current roles; `Ok(None)` if it is not; `Err` only when the
+/// database cannot say.
+pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<AccessClaims>, ApiError> {
+    let Some(claims) = verify_signature(state, token).await else { return Ok(None) };
+    match state.gate.live_version(&state.db, &claims.sid, claims.ver).await? {
+        Some(version) if version == claims.ver => Ok(Some(claims)),
+        Some(_) => {
+            tracing::debug!(session_id = %claims.sid, "access token with outdated roles refused");
+            Ok(None)
+        }
+        None => Ok(None),
+    }
+}
+
+/// Checks the token itself (signature, header, claims), reloading the keys
+/// once when it names a key this instance has not seen yet (a rotation on
+/// another instance).
+pub async fn verify_signature(state: &AppState, token: &str) -> Option<AccessClaims> {
+    let now = store::now();
+    let result = match state.tokens.verify(&state.keys.current(), token, now) {
+        Err(TokenError::UnknownKid) if state.keys.reload_for_unknown_kid(&state.db).await => {
+            state.tokens.verify(&state.keys.current(), token, now)
+        }
+        other => other,
+    };
+    result
+        .map_err(|err| {
+            tracing::debug!(error = %err, "access token refused");
+        })
+        .ok()
+}
+
+/// The value of cookie `name` in the request's `Cookie` headers, if any.
+pub fn access_token_in(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| Cookie::split_parse(value).filter_map(Result::ok))
+        .find(|cookie| cookie.name() == name)
+        .map(|cookie| cookie.value().to_owned())
+        .filter(|value| !value.is_empty())
+}
+
+/// A role, for [`RequireRole`]: `struct Editor; impl Role for Editor {
+/// const NAME: &'static str = "editor"; }`.
+pub trait Role: Send + Sync + 'static {
+    const NAME: &'static str;
+}
+
+/// The `admin` role.
+#[derive(Debug)]
+pub struct Admin;
+
+impl Role for Admin {
+    const NAME: &'static str = "admin";
+}
+
+/// An authenticated caller who has role `R`: `401` without a valid token,
+/// `403 forbidden` without the role.
+#[derive(Debug)]
+pub struct RequireRole<R: Role> {
+    pub user: AuthUser,
+    role: PhantomData<R>,
+}
+
+impl<R: Role> std::ops::Deref for RequireRole<R> {
+    type Target = AuthUser;
+
+    fn deref(&self) -> &AuthUser {
+        &self.user
+    }
+}
+
+impl<S, R> FromRequestParts<S> for RequireRole<R>
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+    R: Role,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        user.require_role(R::NAME)?;
+        Ok(Self { user, role: PhantomData })
     }
 }

@@ -1,9 +1,10 @@
 //! The live-session check behind every access token. An access token is
-//! only as good as its session: logout, a revoke or a reuse kill must stop
-//! it within a second, not at its expiry. Asking the database on every
-//! request would cost a round trip, so positive answers are cached for
-//! [`TTL`]; a revoke on this instance drops its entry at once, and one on
-//! another instance is seen when the entry ages out (under a second).
+//! only as good as its session and its user's roles: logout, a revoke, a
+//! reuse kill or a role change must stop it within a second, not at its
+//! expiry. Asking the database on every request would cost a round trip, so
+//! answers are cached for [`TTL`]; a change made on this instance drops the
+//! entries it affects at once, and one on another instance is seen when the
+//! entry ages out (under a second).
 
 use std::{
     collections::HashMap,
@@ -18,40 +19,63 @@ pub const TTL: Duration = Duration::from_millis(500);
 /// Beyond this many entries the cache is emptied rather than grown.
 const MAX_ENTRIES: usize = 100_000;
 
+#[derive(Debug)]
+struct Entry {
+    until: Instant,
+    user_id: String,
+    authz_version: i64,
+}
+
 #[derive(Debug, Default)]
 pub struct SessionGate {
     // A std Mutex: the critical sections are a hash lookup, never held
     // across an await.
-    live_until: Mutex<HashMap<String, Instant>>,
+    live: Mutex<HashMap<String, Entry>>,
 }
 
 impl SessionGate {
-    /// True when the session may still be used.
-    pub async fn is_live(&self, db: &Db, session_id: &str) -> Result<bool, sqlx::Error> {
+    /// The current `authz_version` of the session's user when the session
+    /// may still be used; `None` when it may not. A token newer than the
+    /// cached answer (`claimed` above it: issued after a role change made
+    /// on another instance) is checked against the store, not the cache.
+    pub async fn live_version(&self, db: &Db, session_id: &str, claimed: i64) -> Result<Option<i64>, sqlx::Error> {
         let now = Instant::now();
-        if let Ok(map) = self.live_until.lock()
-            && map.get(session_id).is_some_and(|until| *until > now)
+        if let Ok(map) = self.live.lock()
+            && let Some(entry) = map.get(session_id)
+            && entry.until > now
+            && entry.authz_version >= claimed
         {
-            return Ok(true);
+            return Ok(Some(entry.authz_version));
         }
-        let live = store::sessions::session_is_live(db, session_id, store::now()).await?;
-        if let Ok(mut map) = self.live_until.lock() {
-            if live {
-                if map.len() >= MAX_ENTRIES {
-                    map.clear();
+        let owner = store::sessions::live_session_owner(db, session_id, store::now()).await?;
+        if let Ok(mut map) = self.live.lock() {
+            match &owner {
+                Some((user_id, authz_version)) => {
+                    if map.len() >= MAX_ENTRIES {
+                        map.clear();
+                    }
+                    let entry = Entry { until: now + TTL, user_id: user_id.clone(), authz_version: *authz_version };
+                    map.insert(session_id.to_owned(), entry);
                 }
-                map.insert(session_id.to_owned(), now + TTL);
-            } else {
-                map.remove(session_id);
+                None => {
+                    map.remove(session_id);
+                }
             }
         }
-        Ok(live)
+        Ok(owner.map(|(_, version)| version))
     }
 
     /// Forgets a session at once (called after revoking it here).
     pub fn forget(&self, session_id: &str) {
-        if let Ok(mut map) = self.live_until.lock() {
+        if let Ok(mut map) = self.live.lock() {
             map.remove(session_id);
+        }
+    }
+
+    /// Forgets every session of a user (after a role change here).
+    pub fn forget_user(&self, user_id: &str) {
+        if let Ok(mut map) = self.live.lock() {
+            map.retain(|_, entry| entry.user_id != user_id);
         }
     }
 }

@@ -2,8 +2,16 @@
 //! on first start and kept in the database so sessions survive restarts and
 //! several instances share them. The private half never leaves this module
 //! except as a `jsonwebtoken::EncodingKey`.
+//!
+//! Rotation without downtime: [`rotate`] adds a new current key and retires
+//! the others, which keep verifying (and stay in the JWKS) until every
+//! token they signed has expired ([`verify_window_secs`]).
 
-use std::collections::HashMap;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, RwLock},
+    time::{Duration, Instant},
+};
 
 use anyhow::Context;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -14,12 +22,19 @@ use ed25519_dalek::{
 use jsonwebtoken::{DecodingKey, EncodingKey};
 use sha2::{Digest, Sha256};
 
+use super::tokens::LEEWAY_SECS;
 use crate::{
+    config::Config,
     db::Db,
     store::{self, keys::SigningKeyRow},
 };
 
-/// The keys of this server: one that signs, all that verify.
+/// How often a running instance re-reads the keys (picks up `keys rotate`).
+pub const RELOAD_INTERVAL: Duration = Duration::from_secs(10);
+/// A token naming an unknown `kid` reloads the keys at most this often.
+const UNKNOWN_KID_RELOAD: Duration = Duration::from_secs(1);
+
+/// One snapshot of the keys: one that signs, all that verify.
 pub struct KeySet {
     pub current_kid: String,
     pub encoding: EncodingKey,
@@ -35,41 +50,9 @@ impl std::fmt::Debug for KeySet {
 }
 
 impl KeySet {
-    /// Loads the signing key: the configured file, or the database's newest
-    /// key (made on first start).
-    pub async fn load(db: &Db, key_file: Option<&std::path::Path>) -> anyhow::Result<Self> {
-        let rows = match key_file {
-            Some(path) => {
-                let pem = std::fs::read_to_string(path)
-                    .with_context(|| format!("reading AUTH_SIGNING_KEY_FILE {}", path.display()))?;
-                let key = SigningKey::from_pkcs8_pem(&pem)
-                    .map_err(|_| anyhow::anyhow!("AUTH_SIGNING_KEY_FILE is not an Ed25519 PKCS#8 PEM key"))?;
-                vec![row_for(&key, store::now())?]
-            }
-            None => {
-                let mut rows = store::keys::find_active_signing_keys(db).await?;
-                if rows.is_empty() {
-                    // Instances starting together on an empty database must
-                    // agree on one first key: the secrets table elects it
-                    // (first insert wins, everyone reads the winner).
-                    let candidate = SigningKey::generate(&mut rand::rngs::OsRng);
-                    let der = candidate.to_pkcs8_der().map_err(|_| anyhow::anyhow!("encoding the signing key"))?;
-                    let now = store::now();
-                    let elected =
-                        store::keys::get_or_insert_secret(db, "first_signing_key", der.as_bytes(), now).await?;
-                    let key = SigningKey::from_pkcs8_der(&elected)
-                        .map_err(|_| anyhow::anyhow!("the stored first signing key is not PKCS#8 Ed25519"))?;
-                    store::keys::insert_signing_key(db, &row_for(&key, now)?).await?;
-                    rows = store::keys::find_active_signing_keys(db).await?;
-                }
-                rows
-            }
-        };
-        Self::from_rows(&rows)
-    }
-
+    /// `rows` newest first; the newest unretired key signs.
     fn from_rows(rows: &[SigningKeyRow]) -> anyhow::Result<Self> {
-        let current = rows.first().context("no signing key")?;
+        let current = rows.iter().find(|r| r.retired_at.is_none()).context("no current signing key")?;
         let mut verifying = HashMap::new();
         let mut jwks = Vec::new();
         for row in rows {
@@ -93,6 +76,153 @@ impl KeySet {
     }
 }
 
+/// The server's keys, reloadable: `server keys rotate` (on any instance, or
+/// the CLI) writes a new current key to the database, and every instance
+/// picks it up within [`RELOAD_INTERVAL`] — or at once when a token names a
+/// `kid` it does not know yet.
+pub struct Keys {
+    current: RwLock<Arc<KeySet>>,
+    /// Set when the key comes from `AUTH_SIGNING_KEY_FILE`: nothing to reload.
+    from_file: bool,
+    /// How long a retired key keeps verifying (access TTL + leeway + reload).
+    verify_window_secs: i64,
+    last_reload: Mutex<Instant>,
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keys").field("current", &self.current()).finish_non_exhaustive()
+    }
+}
+
+impl Keys {
+    /// Loads the signing key: the configured file, or the database's keys
+    /// (the first one made on first start).
+    pub async fn load(db: &Db, config: &Config) -> anyhow::Result<Self> {
+        let verify_window_secs = verify_window_secs(config);
+        let (set, from_file) = match config.signing_key_file.as_deref() {
+            Some(path) => {
+                let pem = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading AUTH_SIGNING_KEY_FILE {}", path.display()))?;
+                let key = SigningKey::from_pkcs8_pem(&pem)
+                    .map_err(|_| anyhow::anyhow!("AUTH_SIGNING_KEY_FILE is not an Ed25519 PKCS#8 PEM key"))?;
+                (KeySet::from_rows(&[row_for(&key, store::now())?])?, true)
+            }
+            None => {
+                ensure_first_key(db).await?;
+                (load_from_db(db, verify_window_secs).await?, false)
+            }
+        };
+        Ok(Self {
+            current: RwLock::new(Arc::new(set)),
+            from_file,
+            verify_window_secs,
+            last_reload: Mutex::new(Instant::now()),
+        })
+    }
+
+    /// The keys as of now.
+    pub fn current(&self) -> Arc<KeySet> {
+        match self.current.read() {
+            Ok(set) => set.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Re-reads the keys from the database (a no-op for a key file).
+    pub async fn reload(&self, db: &Db) -> anyhow::Result<()> {
+        if self.from_file {
+            return Ok(());
+        }
+        if let Ok(mut last) = self.last_reload.lock() {
+            *last = Instant::now();
+        }
+        let set = Arc::new(load_from_db(db, self.verify_window_secs).await?);
+        let changed = set.current_kid != self.current().current_kid;
+        match self.current.write() {
+            Ok(mut current) => *current = set,
+            Err(poisoned) => *poisoned.into_inner() = set,
+        }
+        if changed {
+            tracing::info!(kid = %self.current().current_kid, "signing key changed");
+        }
+        Ok(())
+    }
+
+    /// After a token named an unknown `kid`: reloads unless that was done
+    /// within the last second (so junk tokens cannot hammer the database).
+    /// True when it reloaded.
+    pub async fn reload_for_unknown_kid(&self, db: &Db) -> bool {
+        let due = self.last_reload.lock().map(|last| last.elapsed() >= UNKNOWN_KID_RELOAD).unwrap_or(false);
+        if !due || self.from_file {
+            return false;
+        }
+        match self.reload(db).await {
+            Ok(()) => true,
+            Err(err) => {
+                tracing::warn!(error = %err, "reloading signing keys failed");
+                false
+            }
+        }
+    }
+
+    /// Reloads every [`RELOAD_INTERVAL`] until the database closes.
+    pub async fn reload_periodically(self: Arc<Self>, db: Db) {
+        if self.from_file {
+            return;
+        }
+        let mut tick = tokio::time::interval(RELOAD_INTERVAL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if db.is_closed() {
+                break;
+            }
+            if let Err(err) = self.reload(&db).await {
+                tracing::warn!(error = %err, "reloading signing keys failed");
+            }
+        }
+    }
+}
+
+/// How long a retired key keeps verifying: every token it signed (the last
+/// ones up to a reload interval after retirement) has expired by then.
+pub fn verify_window_secs(config: &Config) -> i64 {
+    config.access_ttl_secs + LEEWAY_SECS + RELOAD_INTERVAL.as_secs() as i64
+}
+
+async fn load_from_db(db: &Db, verify_window_secs: i64) -> anyhow::Result<KeySet> {
+    let rows = store::keys::find_verifying_keys(db, store::now() - verify_window_secs).await?;
+    KeySet::from_rows(&rows)
+}
+
+/// Instances starting together on an empty database must agree on one
+/// first key: the secrets table elects it (first insert wins, everyone
+/// reads the winner).
+async fn ensure_first_key(db: &Db) -> anyhow::Result<()> {
+    if store::keys::has_current_key(db).await? {
+        return Ok(());
+    }
+    let candidate = SigningKey::generate(&mut rand::rngs::OsRng);
+    let der = candidate.to_pkcs8_der().map_err(|_| anyhow::anyhow!("encoding the signing key"))?;
+    let now = store::now();
+    let elected = store::keys::get_or_insert_secret(db, "first_signing_key", der.as_bytes(), now).await?;
+    let key = SigningKey::from_pkcs8_der(&elected)
+        .map_err(|_| anyhow::anyhow!("the stored first signing key is not PKCS#8 Ed25519"))?;
+    store::keys::insert_signing_key(db, &row_for(&key, now)?).await?;
+    Ok(())
+}
+
+/// Makes a new key current; the others stop signing now and verify until
+/// their window ends. Returns the new `kid`.
+pub async fn rotate(db: &Db) -> anyhow::Result<String> {
+    let key = SigningKey::generate(&mut rand::rngs::OsRng);
+    let row = row_for(&key, store::now())?;
+    store::keys::rotate_signing_key(db, &row).await?;
+    Ok(row.kid)
+}
+
 fn row_for(key: &SigningKey, now: i64) -> anyhow::Result<SigningKeyRow> {
     let public = key.verifying_key().to_bytes();
     let der = key.to_pkcs8_der().map_err(|_| anyhow::anyhow!("encoding the signing key"))?;
@@ -101,6 +231,7 @@ fn row_for(key: &SigningKey, now: i64) -> anyhow::Result<SigningKeyRow> {
         private_der: der.as_bytes().to_vec(),
         public_key: public.to_vec(),
         created_at: now,
+        retired_at: None,
     })
 }
 

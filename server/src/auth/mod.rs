@@ -15,4 +15,4 @@ pub mod refresh;
 pub mod session;
 pub mod tokens;
 
-pub use extractor::AuthUser;
+pub use extractor::{Admin, AuthUser, RequireRole, Role};

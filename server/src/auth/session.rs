@@ -22,6 +22,7 @@ use super::{
     tokens::{AccessClaims, Subject},
 };
 use crate::{
+    audit::{Event, EventKind},
     client::Client,
     error::ApiError,
     state::AppState,
@@ -39,6 +40,9 @@ pub struct Issued {
     pub refresh_token: String,
     /// Seconds until the refresh cookie should expire.
     pub refresh_max_age: i64,
+    /// True when a racing request was answered with the live token inside
+    /// the grace window rather than by rotating.
+    pub grace: bool,
 }
 
 /// Starts a session for a signed-in user.
@@ -68,6 +72,7 @@ pub async fn start(state: &AppState, user: &UserRow, client: &Client) -> Result<
         user_id: &user.id,
         email: &user.email,
         roles: user.role_list(),
+        authz_version: user.authz_version,
         refresh_expires_at: idle,
         absolute_expires_at: absolute,
     };
@@ -75,7 +80,7 @@ pub async fn start(state: &AppState, user: &UserRow, client: &Client) -> Result<
 }
 
 /// Rotates the presented refresh token (see the module docs).
-pub async fn rotate(state: &AppState, presented: &str) -> Result<Issued, ApiError> {
+pub async fn rotate(state: &AppState, presented: &str, client: &Client) -> Result<Issued, ApiError> {
     let token = RefreshToken::decode(presented, &state.refresh_key).ok_or(ApiError::RefreshInvalid)?;
     let sid = token.session_id.to_string();
     let cfg = &state.config;
@@ -91,9 +96,11 @@ pub async fn rotate(state: &AppState, presented: &str) -> Result<Issued, ApiErro
             user_id: &rotated.user_id,
             email: &rotated.email,
             roles: split_roles(&rotated.roles),
+            authz_version: rotated.authz_version,
             refresh_expires_at: rotated.idle_expires_at,
             absolute_expires_at: rotated.absolute_expires_at,
         };
+        state.audit.record(Event::new(EventKind::Refreshed).user(&rotated.user_id).session(&sid).client(client));
         return issue(state, grant, now);
     }
 
@@ -109,10 +116,19 @@ pub async fn rotate(state: &AppState, presented: &str) -> Result<Issued, ApiErro
         return Err(if token.generation == row.generation { ApiError::Unavailable } else { ApiError::RefreshInvalid });
     }
     if token.generation == row.generation - 1 && now < row.rotated_at + cfg.reuse_grace_secs {
-        return issue(state, Grant::of(&row, token.session_id, row.generation, row.idle_expires_at), now);
+        let mut issued = issue(state, Grant::of(&row, token.session_id, row.generation, row.idle_expires_at), now)?;
+        issued.grace = true;
+        return Ok(issued);
     }
     tracing::warn!(session_id = %sid, user_id = %row.user_id, "refresh token reuse detected; session revoked");
     revoke(state, &sid, RevokeReason::Reuse).await?;
+    state.audit.record(
+        Event::new(EventKind::ReuseDetected)
+            .user(&row.user_id)
+            .session(&sid)
+            .client(client)
+            .detail(format!("generation {} presented, live {}", token.generation, row.generation)),
+    );
     Err(ApiError::RefreshReused)
 }
 
@@ -129,11 +145,12 @@ pub fn info_for_access(row: &SessionRow, claims: &AccessClaims, now: i64) -> Ses
     }
 }
 
-/// Revokes a session and drops it from this instance's live cache.
-pub async fn revoke(state: &AppState, session_id: &str, reason: RevokeReason) -> Result<(), ApiError> {
-    store::sessions::revoke_session(&state.db, session_id, reason, store::now()).await?;
+/// Revokes a session and drops it from this instance's live cache. The
+/// owner's id when this call revoked it (`None`: already ended or unknown).
+pub async fn revoke(state: &AppState, session_id: &str, reason: RevokeReason) -> Result<Option<String>, ApiError> {
+    let owner = store::sessions::revoke_session(&state.db, session_id, reason, store::now()).await?;
     state.gate.forget(session_id);
-    Ok(())
+    Ok(owner)
 }
 
 fn check_usable(row: &SessionRow, now: i64) -> Result<(), ApiError> {
@@ -157,6 +174,7 @@ struct Grant<'a> {
     user_id: &'a str,
     email: &'a str,
     roles: Vec<String>,
+    authz_version: i64,
     refresh_expires_at: i64,
     absolute_expires_at: i64,
 }
@@ -170,6 +188,7 @@ impl<'a> Grant<'a> {
             user_id: &row.user_id,
             email: &row.email,
             roles: split_roles(&row.roles),
+            authz_version: row.authz_version,
             refresh_expires_at,
             absolute_expires_at: row.absolute_expires_at,
         }
@@ -178,10 +197,16 @@ impl<'a> Grant<'a> {
 
 fn issue(state: &AppState, grant: Grant<'_>, now: i64) -> Result<Issued, ApiError> {
     let sid = grant.session_id.to_string();
-    let subject = Subject { user_id: grant.user_id, session_id: &sid, email: grant.email, roles: &grant.roles };
+    let subject = Subject {
+        user_id: grant.user_id,
+        session_id: &sid,
+        email: grant.email,
+        roles: &grant.roles,
+        authz_version: grant.authz_version,
+    };
     let (access_token, claims) = state
         .tokens
-        .issue(&state.keys, &subject, now, grant.absolute_expires_at)
+        .issue(&state.keys.current(), &subject, now, grant.absolute_expires_at)
         .map_err(|e| ApiError::Internal(e.into()))?;
     let refresh_token =
         RefreshToken { session_id: grant.session_id, generation: grant.generation }.encode(&state.refresh_key);
@@ -197,6 +222,7 @@ fn issue(state: &AppState, grant: Grant<'_>, now: i64) -> Result<Issued, ApiErro
         access_token,
         refresh_token,
         refresh_max_age: grant.refresh_expires_at - now,
+        grace: false,
     })
 }
 

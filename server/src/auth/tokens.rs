@@ -32,6 +32,10 @@ pub struct AccessClaims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     pub roles: Vec<String>,
+    /// The user's authorisation version at issue (see `users.authz_version`):
+    /// a role change bumps it and older tokens are refused. Absent means 0.
+    #[serde(default)]
+    pub ver: i64,
     pub iat: i64,
     pub nbf: i64,
     pub exp: i64,
@@ -59,6 +63,7 @@ pub struct Subject<'a> {
     pub session_id: &'a str,
     pub email: &'a str,
     pub roles: &'a [String],
+    pub authz_version: i64,
 }
 
 /// Signs and verifies access tokens with the server's keys.
@@ -103,6 +108,7 @@ impl AccessTokens {
             sid: subject.session_id.to_owned(),
             email: Some(subject.email.to_owned()),
             roles: subject.roles.to_vec(),
+            ver: subject.authz_version,
             iat: now,
             nbf: now,
             exp: (now + self.ttl_secs).min(session_ends_at),

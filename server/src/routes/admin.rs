@@ -1,21 +1,122 @@
-//! `/api/admin/*`: for role `admin` only.
+//! `/api/admin/*`: for role `admin` only. The user list, role changes and
+//! the audit log.
 
-use app::types::AdminUserView;
-use axum::{Json, Router, extract::State, routing::get};
+use app::types::{AdminUserView, AuthEventView, RoleChange};
+use axum::{
+    Json, Router,
+    extract::{Path, Query, State, rejection::QueryRejection},
+    routing::{get, put},
+};
+use serde::Deserialize;
 
-use crate::{auth::AuthUser, error::ApiError, state::AppState, store};
+use crate::{
+    audit::EventKind,
+    auth::{Admin, RequireRole},
+    client::Client,
+    domain::Roles,
+    error::ApiError,
+    ops::{self, Actor},
+    state::AppState,
+    store::{self, events::EventFilter, users::UserRow},
+};
+
+/// Events per page: default and most.
+const DEFAULT_EVENTS: i64 = 100;
+const MAX_EVENTS: i64 = 500;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/admin/users", get(list_users))
+    Router::new()
+        .route("/admin/users", get(list_users))
+        .route("/admin/users/{id}/roles", put(set_roles))
+        .route("/admin/events", get(list_events))
 }
 
-async fn list_users(State(state): State<AppState>, user: AuthUser) -> Result<Json<Vec<AdminUserView>>, ApiError> {
-    user.require_role("admin")?;
+fn view(user: UserRow) -> AdminUserView {
+    AdminUserView { roles: user.role_list(), id: user.id, email: user.email, created_at: user.created_at }
+}
+
+async fn list_users(
+    State(state): State<AppState>,
+    _admin: RequireRole<Admin>,
+) -> Result<Json<Vec<AdminUserView>>, ApiError> {
     let users = store::users::list_users(&state.db).await?;
+    Ok(Json(users.into_iter().map(view).collect()))
+}
+
+/// Sets a user's roles. Their existing access tokens stop working within a
+/// second (the browser refreshes and gets the new roles). An admin cannot
+/// take away their own `admin` role: that is how the last admin locks
+/// everyone out.
+async fn set_roles(
+    State(state): State<AppState>,
+    admin: RequireRole<Admin>,
+    client: Client,
+    Path(id): Path<String>,
+    Json(body): Json<RoleChange>,
+) -> Result<Json<AdminUserView>, ApiError> {
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?.to_string();
+    let roles = Roles::parse(&body.roles)?;
+    let user = store::users::find_user_by_id(&state.db, &id).await?.ok_or(ApiError::NotFound)?;
+    if user.id == admin.user_id() && !roles.contains("admin") {
+        return Err(ApiError::InvalidInput("you cannot remove your own admin role".into()));
+    }
+    let actor = Actor { user_id: Some(admin.user_id()), client: Some(&client) };
+    let user = ops::set_roles(&state, &user, &roles, actor).await?;
+    Ok(Json(view(user)))
+}
+
+#[derive(Debug, Deserialize)]
+struct EventQuery {
+    limit: Option<i64>,
+    before: Option<i64>,
+    user_id: Option<String>,
+    kind: Option<String>,
+}
+
+/// The audit log, newest first.
+async fn list_events(
+    State(state): State<AppState>,
+    _admin: RequireRole<Admin>,
+    query: Result<Query<EventQuery>, QueryRejection>,
+) -> Result<Json<Vec<AuthEventView>>, ApiError> {
+    let Query(query) = query.map_err(|_| ApiError::InvalidInput("limit and before are whole numbers".into()))?;
+    let limit = query.limit.unwrap_or(DEFAULT_EVENTS);
+    if !(1..=MAX_EVENTS).contains(&limit) {
+        return Err(ApiError::InvalidInput(format!("limit is 1 to {MAX_EVENTS}")));
+    }
+    if let Some(kind) = &query.kind
+        && !EventKind::ALL.iter().any(|k| k.as_str() == kind)
+    {
+        return Err(ApiError::InvalidInput("unknown event kind".into()));
+    }
+    // User ids are UUIDs; anything else would match nothing (and odd bytes
+    // such as NUL must not reach the database).
+    let user_id = match query.user_id {
+        Some(id) => Some(
+            uuid::Uuid::parse_str(&id)
+                .map_err(|_| ApiError::InvalidInput("user_id is a user's id".into()))?
+                .to_string(),
+        ),
+        None => None,
+    };
+    // Whatever requests already answered have queued their events: store
+    // them before reading, so the list is never behind.
+    state.audit.flush().await;
+    let filter = EventFilter { limit, before: query.before, user_id, kind: query.kind };
+    let rows = store::events::list_events(&state.db, &filter).await?;
     Ok(Json(
-        users
-            .into_iter()
-            .map(|u| AdminUserView { roles: u.role_list(), id: u.id, email: u.email, created_at: u.created_at })
+        rows.into_iter()
+            .map(|e| AuthEventView {
+                id: e.id,
+                at: e.at,
+                kind: e.kind,
+                user_id: e.user_id,
+                email: e.email,
+                session_id: e.session_id,
+                ip: e.ip,
+                user_agent: e.user_agent,
+                detail: e.detail,
+            })
             .collect(),
     ))
 }

@@ -1,6 +1,7 @@
-//! `/api/auth/*`: register, login, refresh, logout and the current session.
+//! `/api/auth/*`: register, login, refresh, logout, the current session
+//! and password change.
 
-use app::types::{Credentials, SessionInfo};
+use app::types::{Credentials, PasswordChange, SessionInfo};
 use axum::{
     Json, Router,
     extract::State,
@@ -10,16 +11,19 @@ use axum::{
 use tower_cookies::Cookies;
 
 use crate::{
+    audit::{Event, EventKind},
     auth::{
-        AuthUser, cookies,
+        AuthUser, cookies, extractor,
         refresh::RefreshToken,
         session::{self, Issued},
     },
     client::Client,
-    domain::{Email, MAX_PASSWORD_CHARS, NewPassword},
+    domain::{Email, MAX_PASSWORD_CHARS, NewPassword, Roles},
     error::ApiError,
+    metrics::{LoginOutcome, RefreshOutcome},
+    ops::{self, Actor},
     state::AppState,
-    store::{self, sessions::RevokeReason, users::UserRow},
+    store::{self, sessions::RevokeReason},
 };
 
 pub fn router() -> Router<AppState> {
@@ -29,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/auth/refresh", post(refresh))
         .route("/auth/logout", post(logout))
         .route("/auth/session", get(current_session))
+        .route("/auth/password", post(change_password))
         // GET by design: the browser follows a redirect here from a page
         // (see routes/pages.rs); it only ever renews the caller's own session.
         .route("/auth/resume", get(super::pages::resume))
@@ -48,22 +53,12 @@ async fn register(
     state.limits.register_by_ip.acquire(&client.ip_key())?;
     let email = Email::parse(&body.email)?;
     let password = NewPassword::parse(body.password)?;
-    if store::users::find_user_by_email(&state.db, email.as_str()).await?.is_some() {
-        return Err(ApiError::EmailTaken);
-    }
-    let now = store::now();
-    let user = UserRow {
-        id: uuid::Uuid::new_v4().to_string(),
-        email: email.as_str().to_owned(),
-        password_hash: state.passwords.hash(password.into_inner()).await?,
-        roles: "user".into(),
-        created_at: now,
-    };
-    if !store::users::insert_user(&state.db, &user).await? {
-        return Err(ApiError::EmailTaken);
-    }
+    let user = ops::create_user(&state, &email, password, &Roles::parse(&["user"])?).await?;
     tracing::info!(user_id = %user.id, "user registered");
     let issued = session::start(&state, &user, &client).await?;
+    state
+        .audit
+        .record(Event::new(EventKind::Registered).user(&user.id).session(&issued.info.session_id).client(&client));
     Ok((StatusCode::CREATED, respond(&state, &cookies, issued)))
 }
 
@@ -77,12 +72,17 @@ async fn login(
     let ip_key = client.ip_key();
     let email = Email::parse(&body.email).ok();
     let email_key = email.as_ref().map(|e| format!("email:{}", e.as_str()));
-    state.limits.login_by_ip.acquire(&ip_key)?;
+    let limited = |err: ApiError| {
+        state.metrics.login(LoginOutcome::RateLimited);
+        state.audit.record(Event::new(EventKind::LoginFailed).client(&client).detail("rate_limited"));
+        err
+    };
+    state.limits.login_by_ip.acquire(&ip_key).map_err(limited)?;
     if let Some(key) = &email_key
-        && let Err(limited) = state.limits.login_by_email.acquire(key)
+        && let Err(err) = state.limits.login_by_email.acquire(key)
     {
         state.limits.login_by_ip.forgive(&ip_key);
-        return Err(limited);
+        return Err(limited(err));
     }
     // A malformed email or an absurd password cannot match an account; they
     // still cost a hash so their timing matches a wrong password.
@@ -94,8 +94,14 @@ async fn login(
     let matched = state.passwords.verify(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
     let user = match (matched, user) {
         (true, Some(user)) => user,
-        _ => {
+        (_, user) => {
             tracing::info!(ip = ?client.ip, "login failed");
+            state.metrics.login(LoginOutcome::InvalidCredentials);
+            let mut event = Event::new(EventKind::LoginFailed).client(&client);
+            if let Some(user) = &user {
+                event = event.user(&user.id);
+            }
+            state.audit.record(event.detail(if user.is_some() { "wrong password" } else { "unknown email" }));
             return Err(ApiError::InvalidCredentials);
         }
     };
@@ -105,6 +111,10 @@ async fn login(
     }
     tracing::info!(user_id = %user.id, "login succeeded");
     let issued = session::start(&state, &user, &client).await?;
+    state.metrics.login(LoginOutcome::Success);
+    state
+        .audit
+        .record(Event::new(EventKind::LoginSucceeded).user(&user.id).session(&issued.info.session_id).client(&client));
     Ok(respond(&state, &cookies, issued))
 }
 
@@ -115,12 +125,25 @@ async fn refresh(
 ) -> Result<Json<SessionInfo>, ApiError> {
     // Taken up front, given back unless the refresh is refused as invalid.
     let ip_key = client.ip_key();
-    state.limits.refresh_by_ip.acquire(&ip_key)?;
+    if let Err(err) = state.limits.refresh_by_ip.acquire(&ip_key) {
+        state.metrics.refresh(RefreshOutcome::RateLimited);
+        return Err(err);
+    }
     let Some(presented) = cookies::refresh_token(&cookies, &state.config) else {
+        state.metrics.refresh(RefreshOutcome::Invalid);
         cookies::clear_session(&cookies, &state.config);
         return Err(ApiError::RefreshInvalid);
     };
-    match session::rotate(&state, &presented).await {
+    let result = session::rotate(&state, &presented, &client).await;
+    state.metrics.refresh(match &result {
+        Ok(issued) if issued.grace => RefreshOutcome::Grace,
+        Ok(_) => RefreshOutcome::Rotated,
+        Err(ApiError::RefreshReused) => RefreshOutcome::Reused,
+        Err(ApiError::RefreshExpired) => RefreshOutcome::Expired,
+        Err(ApiError::RefreshInvalid) => RefreshOutcome::Invalid,
+        Err(_) => RefreshOutcome::Unavailable,
+    });
+    match result {
         Ok(issued) => {
             state.limits.refresh_by_ip.forgive(&ip_key);
             Ok(respond(&state, &cookies, issued))
@@ -140,10 +163,10 @@ async fn refresh(
 
 /// Ends the session named by the access token or, failing that, by the
 /// refresh token. Always 204: logging out twice is not an error.
-async fn logout(State(state): State<AppState>, cookies: Cookies) -> Result<StatusCode, ApiError> {
+async fn logout(State(state): State<AppState>, cookies: Cookies, client: Client) -> Result<StatusCode, ApiError> {
     let mut ended = Vec::new();
     if let Some(token) = cookies::access_token(&cookies, &state.config)
-        && let Ok(claims) = state.tokens.verify(&state.keys, &token, store::now())
+        && let Some(claims) = extractor::verify_signature(&state, &token).await
     {
         ended.push(claims.sid);
     }
@@ -157,7 +180,9 @@ async fn logout(State(state): State<AppState>, cookies: Cookies) -> Result<Statu
     // signed out (the jar applies to the error response too).
     cookies::clear_session(&cookies, &state.config);
     for sid in &ended {
-        session::revoke(&state, sid, RevokeReason::Logout).await?;
+        if let Some(user_id) = session::revoke(&state, sid, RevokeReason::Logout).await? {
+            state.audit.record(Event::new(EventKind::Logout).user(&user_id).session(sid).client(&client));
+        }
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -165,4 +190,42 @@ async fn logout(State(state): State<AppState>, cookies: Cookies) -> Result<Statu
 async fn current_session(State(state): State<AppState>, user: AuthUser) -> Result<Json<SessionInfo>, ApiError> {
     let row = store::sessions::find_session(&state.db, user.session_id()).await?.ok_or(ApiError::Unauthenticated)?;
     Ok(Json(session::info_for_access(&row, &user.claims, store::now())))
+}
+
+/// Changes the caller's password and signs out every other session (their
+/// refresh tokens at once, their access tokens within a second); this one
+/// stays signed in. A wrong current password counts against the sign-in
+/// limits, keyed by user, so this cannot be used to guess passwords faster.
+async fn change_password(
+    State(state): State<AppState>,
+    client: Client,
+    user: AuthUser,
+    Json(body): Json<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    let limit_key = format!("user:{}", user.user_id());
+    state.limits.login_by_email.acquire(&limit_key)?;
+    let account = store::users::find_user_by_id(&state.db, user.user_id()).await?.ok_or(ApiError::Unauthenticated)?;
+    let current =
+        if body.current_password.chars().count() > MAX_PASSWORD_CHARS { String::new() } else { body.current_password };
+    if !state.passwords.verify(current, Some(account.password_hash)).await? {
+        state.audit.record(
+            Event::new(EventKind::LoginFailed)
+                .user(user.user_id())
+                .session(user.session_id())
+                .client(&client)
+                .detail("wrong current password on password change"),
+        );
+        return Err(ApiError::InvalidCredentials);
+    }
+    state.limits.login_by_email.forgive(&limit_key);
+    let password = NewPassword::parse(body.new_password)?;
+    let hash = state.passwords.hash(password.into_inner()).await?;
+    store::users::set_password_hash(&state.db, user.user_id(), &hash, store::now()).await?;
+    state
+        .audit
+        .record(Event::new(EventKind::PasswordChanged).user(user.user_id()).session(user.session_id()).client(&client));
+    let actor = Actor { user_id: Some(user.user_id()), client: Some(&client) };
+    ops::revoke_sessions(&state, user.user_id(), Some(user.session_id()), RevokeReason::PasswordChanged, actor).await?;
+    tracing::info!(user_id = %user.user_id(), "password changed; other sessions revoked");
+    Ok(StatusCode::NO_CONTENT)
 }

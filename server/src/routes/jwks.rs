@@ -10,7 +10,7 @@ pub fn router() -> Router<AppState> {
 
 async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "public, max-age=300")],
-        state.keys.jwks_json.clone(),
+        [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "public, max-age=60")],
+        state.keys.current().jwks_json.clone(),
     )
 }

@@ -1,5 +1,6 @@
 //! The HTTP surface: one module per resource, each with its own `router()`,
-//! merged here. Everything under `/api` gets the CSRF guard, a 64 KiB body
+//! merged here. Every request gets an `x-request-id` (kept from a proxy when
+//! plausible) that its log lines carry. Everything under `/api` gets the CSRF guard, a 64 KiB body
 //! limit, `Cache-Control: no-store` and contract-shaped error bodies even for
 //! the framework's own 404/405/413/415.
 
@@ -17,26 +18,41 @@ use axum::{
     http::{HeaderName, HeaderValue, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
+    routing::get,
 };
 use tower::util::option_layer;
 use tower_cookies::CookieManagerLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::{
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    set_header::SetResponseHeaderLayer,
+    trace::TraceLayer,
+};
 
-use crate::{auth::csrf, error::ApiError, state::AppState};
+use crate::{auth::csrf, config::MetricsMode, error::ApiError, metrics, state::AppState};
+
+/// The request id header, set on every request and response.
+const REQUEST_ID: &str = "x-request-id";
 
 /// Largest request body the API reads.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// The whole application router, state applied.
+/// The whole application: the API and the Leptos pages, state applied.
 pub fn app(state: AppState) -> Router {
-    // HSTS only when this server itself speaks TLS: over plain http the
-    // header is meaningless (and behind a TLS proxy, the proxy sets it).
-    let hsts = state.config.tls.is_some().then(|| {
-        SetResponseHeaderLayer::overriding(
-            header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
-        )
-    });
+    let pages = pages::router(&state);
+    harden(core(&state).merge(pages), state)
+}
+
+/// The auth server without the Leptos pages, for mounting in another axum
+/// app (see `examples/mounted`): `/api/auth/*`, `/api/me`, `/api/admin/*`,
+/// `/.well-known/jwks.json`, `/healthz` (and `/metrics` when
+/// `AUTH_METRICS=on`), with the same CSRF guard, error bodies, cookies and
+/// security headers as the full app.
+pub fn auth_router(state: AppState) -> Router {
+    harden(core(&state), state)
+}
+
+/// The API and the well-known endpoints, before the outer layers.
+fn core(state: &AppState) -> Router<AppState> {
     let api = Router::new()
         .merge(auth::router())
         .merge(sessions::router())
@@ -47,12 +63,30 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn(contract_errors))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+    let router = Router::new().nest("/api", api).merge(jwks::router()).merge(health::router());
+    if state.config.metrics == MetricsMode::On { router.merge(metrics_router()) } else { router }
+}
 
-    Router::new()
-        .nest("/api", api)
-        .merge(jwks::router())
-        .merge(health::router())
-        .merge(pages::router(&state))
+/// `GET /metrics`, for the main listener or one of its own.
+pub fn metrics_router() -> Router<AppState> {
+    Router::new().route("/metrics", get(metrics::serve_metrics))
+}
+
+/// Cookies, security headers, metrics, request ids and tracing around
+/// everything; applies the state.
+fn harden(router: Router<AppState>, state: AppState) -> Router {
+    // HSTS only when this server itself speaks TLS: over plain http the
+    // header is meaningless (and behind a TLS proxy, the proxy sets it).
+    let hsts = state.config.tls.is_some().then(|| {
+        SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        )
+    });
+    let timing = (state.config.metrics != MetricsMode::Off)
+        .then(|| middleware::from_fn_with_state(state.clone(), metrics::track));
+    router
+        .layer(option_layer(timing))
         .layer(CookieManagerLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -74,7 +108,31 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; base-uri 'none'"),
         ))
         .layer(option_layer(hsts))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(middleware::from_fn(drop_odd_request_ids))
         .with_state(state)
+}
+
+/// The span every log line of a request sits in: method, path (never the
+/// query or headers, which may carry secrets) and request id.
+fn request_span(request: &Request) -> tracing::Span {
+    let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+}
+
+/// A request id from a proxy is kept when it looks like one (so logs can be
+/// joined across hops); anything else is replaced by our own, so a client
+/// cannot write arbitrary text into the logs.
+async fn drop_odd_request_ids(mut request: Request, next: Next) -> Response {
+    let plausible = |v: &HeaderValue| {
+        v.len() <= 64 && v.as_bytes().iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    };
+    if request.headers().get(REQUEST_ID).is_some_and(|v| !plausible(v)) {
+        request.headers_mut().remove(REQUEST_ID);
+    }
+    next.run(request).await
 }
 
 /// Gives the framework's own error responses (axum's 405, the body limit's

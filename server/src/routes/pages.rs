@@ -31,7 +31,8 @@ use serde::Deserialize;
 use tower_cookies::Cookies;
 
 use crate::{
-    auth::{cookies, session},
+    auth::{cookies, extractor, session},
+    client::Client,
     config::Config,
     error::ApiError,
     state::AppState,
@@ -106,11 +107,8 @@ async fn session_bootstrap(
 /// The SessionInfo of a live access token, if the request carries one.
 async fn current_session(state: &AppState, cookies: &Cookies) -> Result<Option<app::types::SessionInfo>, ApiError> {
     let Some(token) = cookies::access_token(cookies, &state.config) else { return Ok(None) };
+    let Some(claims) = extractor::authenticate(state, &token).await? else { return Ok(None) };
     let now = store::now();
-    let Ok(claims) = state.tokens.verify(&state.keys, &token, now) else { return Ok(None) };
-    if !state.gate.is_live(&state.db, &claims.sid).await? {
-        return Ok(None);
-    }
     let Some(row) = store::sessions::find_session(&state.db, &claims.sid).await? else { return Ok(None) };
     Ok(Some(session::info_for_access(&row, &claims, now)))
 }
@@ -122,11 +120,16 @@ pub struct ResumeQuery {
 
 /// `GET /api/auth/resume?next=/path`: rotate the refresh token (sent here
 /// because of its path) and go back to the page, signed in; or to sign-in.
-pub async fn resume(State(state): State<AppState>, cookies: Cookies, Query(query): Query<ResumeQuery>) -> Response {
+pub async fn resume(
+    State(state): State<AppState>,
+    cookies: Cookies,
+    client: Client,
+    Query(query): Query<ResumeQuery>,
+) -> Response {
     let next = query.next.filter(|n| is_local_path(n)).unwrap_or_else(|| "/".to_owned());
     let reason = match cookies::refresh_token(&cookies, &state.config) {
         None => "signed_out",
-        Some(token) => match session::rotate(&state, &token).await {
+        Some(token) => match session::rotate(&state, &token, &client).await {
             Ok(issued) => {
                 cookies::set_issued(&cookies, &state.config, issued);
                 return Redirect::to(&next).into_response();

@@ -10,7 +10,9 @@ use axum::{
 use tower_cookies::Cookies;
 
 use crate::{
+    audit::{Event, EventKind},
     auth::{AuthUser, cookies, session},
+    client::Client,
     error::ApiError,
     state::AppState,
     store::{self, sessions::RevokeReason},
@@ -41,20 +43,24 @@ async fn list_sessions(State(state): State<AppState>, user: AuthUser) -> Result<
 async fn revoke_session(
     State(state): State<AppState>,
     cookies: Cookies,
+    client: Client,
     user: AuthUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     // Session ids are UUIDs; anything else names no session (and never
     // reaches the database, which may refuse odd bytes such as NUL).
     let id = uuid::Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?.to_string();
+    let event = Event::new(EventKind::SessionRevoked).user(user.user_id()).session(&id).client(&client);
     if id == user.session_id() {
         session::revoke(&state, &id, RevokeReason::Revoked).await?;
         cookies::clear_session(&cookies, &state.config);
+        state.audit.record(event.detail("the current session"));
         return Ok(StatusCode::NO_CONTENT);
     }
     if !store::sessions::revoke_user_session(&state.db, user.user_id(), &id, store::now()).await? {
         return Err(ApiError::NotFound);
     }
     state.gate.forget(&id);
+    state.audit.record(event);
     Ok(StatusCode::NO_CONTENT)
 }

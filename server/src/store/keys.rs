@@ -8,13 +8,49 @@ pub struct SigningKeyRow {
     pub private_der: Vec<u8>,
     pub public_key: Vec<u8>,
     pub created_at: i64,
+    /// When it stopped signing; `None` for the current key.
+    pub retired_at: Option<i64>,
 }
 
-/// Unretired keys, newest first: the first one signs, all of them verify.
-pub async fn find_active_signing_keys(db: &Db) -> Result<Vec<SigningKeyRow>, sqlx::Error> {
-    let sql = "SELECT kid, private_der, public_key, created_at FROM signing_keys \
-               WHERE retired_at IS NULL ORDER BY created_at DESC, kid DESC";
-    on_pool!(db, write, |pool| sqlx::query_as(sql).fetch_all(pool).await)
+/// Keys that still verify (unretired, or retired at or after
+/// `retired_since`), newest first: the first unretired one signs.
+pub async fn find_verifying_keys(db: &Db, retired_since: i64) -> Result<Vec<SigningKeyRow>, sqlx::Error> {
+    let sql = "SELECT kid, private_der, public_key, created_at, retired_at FROM signing_keys \
+               WHERE retired_at IS NULL OR retired_at >= $1 ORDER BY created_at DESC, kid DESC";
+    on_pool!(db, write, |pool| sqlx::query_as(sql).bind(retired_since).fetch_all(pool).await)
+}
+
+/// Every key ever made, newest first (for `keys list`).
+pub async fn list_signing_keys(db: &Db) -> Result<Vec<SigningKeyRow>, sqlx::Error> {
+    let sql = "SELECT kid, private_der, public_key, created_at, retired_at FROM signing_keys \
+               ORDER BY created_at DESC, kid DESC";
+    on_pool!(db, read, |pool| sqlx::query_as(sql).fetch_all(pool).await)
+}
+
+/// True when some key is current (unretired).
+pub async fn has_current_key(db: &Db) -> Result<bool, sqlx::Error> {
+    let sql = "SELECT kid FROM signing_keys WHERE retired_at IS NULL LIMIT 1";
+    let row: Option<(String,)> = on_pool!(db, write, |pool| sqlx::query_as(sql).fetch_optional(pool).await?);
+    Ok(row.is_some())
+}
+
+/// Makes `key` the current key and retires every other one, atomically.
+pub async fn rotate_signing_key(db: &Db, key: &SigningKeyRow) -> Result<(), sqlx::Error> {
+    let insert = "INSERT INTO signing_keys (kid, private_der, public_key, created_at) VALUES ($1, $2, $3, $4)";
+    let retire = "UPDATE signing_keys SET retired_at = $2 WHERE retired_at IS NULL AND kid <> $1";
+    on_pool!(db, write, |pool| {
+        let mut tx = pool.begin().await?;
+        sqlx::query(insert)
+            .bind(&key.kid)
+            .bind(&key.private_der)
+            .bind(&key.public_key)
+            .bind(key.created_at)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(retire).bind(&key.kid).bind(key.created_at).execute(&mut *tx).await?;
+        tx.commit().await?;
+    });
+    Ok(())
 }
 
 pub async fn insert_signing_key(db: &Db, key: &SigningKeyRow) -> Result<(), sqlx::Error> {

@@ -21,6 +21,7 @@ pub struct SessionRow {
     pub user_agent: Option<String>,
     pub email: String,
     pub roles: String,
+    pub authz_version: i64,
 }
 
 /// What a new session starts with.
@@ -40,6 +41,7 @@ pub enum RevokeReason {
     Logout,
     Revoked,
     Reuse,
+    PasswordChanged,
 }
 
 impl RevokeReason {
@@ -48,6 +50,7 @@ impl RevokeReason {
             Self::Logout => "logout",
             Self::Revoked => "revoked",
             Self::Reuse => "reuse",
+            Self::PasswordChanged => "password_changed",
         }
     }
 }
@@ -77,7 +80,7 @@ macro_rules! session_rows {
     () => {
         "SELECT s.id, s.user_id, s.generation, s.rotated_at, s.created_at, \
          s.last_used_at, s.idle_expires_at, s.absolute_expires_at, s.revoked_at, s.revoke_reason, \
-         s.user_agent, u.email, u.roles \
+         s.user_agent, u.email, u.roles, u.authz_version \
          FROM sessions s JOIN users u ON u.id = s.user_id "
     };
 }
@@ -103,6 +106,7 @@ pub struct Rotated {
     pub absolute_expires_at: i64,
     pub email: String,
     pub roles: String,
+    pub authz_version: i64,
 }
 
 /// The hot path of a refresh, in one statement: advance the live
@@ -124,20 +128,22 @@ pub async fn rotate_if_current(
                AND idle_expires_at > $3 AND absolute_expires_at > $3 \
                RETURNING user_id, idle_expires_at, absolute_expires_at, \
                (SELECT email FROM users WHERE users.id = sessions.user_id) AS email, \
-               (SELECT roles FROM users WHERE users.id = sessions.user_id) AS roles";
+               (SELECT roles FROM users WHERE users.id = sessions.user_id) AS roles, \
+               (SELECT authz_version FROM users WHERE users.id = sessions.user_id) AS authz_version";
     on_pool!(db, write, |pool| {
         sqlx::query_as(sql).bind(id).bind(expected).bind(now).bind(idle_secs).fetch_optional(pool).await
     })
 }
 
 /// Ends one session. Idempotent: an already revoked session keeps its
-/// first reason. `Ok(true)` when this call revoked it.
-pub async fn revoke_session(db: &Db, id: &str, reason: RevokeReason, now: i64) -> Result<bool, sqlx::Error> {
-    let sql = "UPDATE sessions SET revoked_at = $2, revoke_reason = $3 WHERE id = $1 AND revoked_at IS NULL";
-    let done = on_pool!(db, write, |pool| {
-        sqlx::query(sql).bind(id).bind(now).bind(reason.as_str()).execute(pool).await?.rows_affected()
+/// first reason. The owner's id when this call revoked it.
+pub async fn revoke_session(db: &Db, id: &str, reason: RevokeReason, now: i64) -> Result<Option<String>, sqlx::Error> {
+    let sql = "UPDATE sessions SET revoked_at = $2, revoke_reason = $3 WHERE id = $1 AND revoked_at IS NULL \
+               RETURNING user_id";
+    let owner: Option<(String,)> = on_pool!(db, write, |pool| {
+        sqlx::query_as(sql).bind(id).bind(now).bind(reason.as_str()).fetch_optional(pool).await?
     });
-    Ok(done == 1)
+    Ok(owner.map(|(user_id,)| user_id))
 }
 
 /// Ends one session only if it belongs to `user_id`. `Ok(false)` when there
@@ -168,11 +174,43 @@ pub async fn list_live_sessions(db: &Db, user_id: &str, now: i64) -> Result<Vec<
     on_pool!(db, read, |pool| sqlx::query_as(sql).bind(user_id).bind(now).fetch_all(pool).await)
 }
 
-/// True when the session exists, is not revoked and has not passed its
-/// absolute limit: what an access token's `sid` must satisfy.
-pub async fn session_is_live(db: &Db, id: &str, now: i64) -> Result<bool, sqlx::Error> {
-    let sql = "SELECT 1 FROM sessions WHERE id = $1 AND revoked_at IS NULL AND absolute_expires_at > $2";
-    let row: Option<(i32,)> =
-        on_pool!(db, read, |pool| { sqlx::query_as(sql).bind(id).bind(now).fetch_optional(pool).await? });
-    Ok(row.is_some())
+/// For a session that exists, is not revoked and has not passed its
+/// absolute limit (what an access token's `sid` must satisfy): its user and
+/// that user's current `authz_version`.
+pub async fn live_session_owner(db: &Db, id: &str, now: i64) -> Result<Option<(String, i64)>, sqlx::Error> {
+    let sql = "SELECT s.user_id, u.authz_version FROM sessions s JOIN users u ON u.id = s.user_id \
+               WHERE s.id = $1 AND s.revoked_at IS NULL AND s.absolute_expires_at > $2";
+    on_pool!(db, read, |pool| sqlx::query_as(sql).bind(id).bind(now).fetch_optional(pool).await)
+}
+
+/// Revokes every live session of a user except `keep` (if given); returns
+/// the revoked ids.
+pub async fn revoke_user_sessions(
+    db: &Db,
+    user_id: &str,
+    keep: Option<&str>,
+    reason: RevokeReason,
+    now: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    let sql = "UPDATE sessions SET revoked_at = $3, revoke_reason = $4 \
+               WHERE user_id = $1 AND revoked_at IS NULL AND ($2 IS NULL OR id <> $2) RETURNING id";
+    let rows: Vec<(String,)> = on_pool!(db, write, |pool| {
+        sqlx::query_as(sql).bind(user_id).bind(keep).bind(now).bind(reason.as_str()).fetch_all(pool).await?
+    });
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// How many sessions are live now (the `auth_active_sessions` gauge).
+pub async fn count_live_sessions(db: &Db, now: i64) -> Result<i64, sqlx::Error> {
+    let sql = "SELECT COUNT(*) FROM sessions \
+               WHERE revoked_at IS NULL AND idle_expires_at > $1 AND absolute_expires_at > $1";
+    let (n,): (i64,) = on_pool!(db, read, |pool| sqlx::query_as(sql).bind(now).fetch_one(pool).await?);
+    Ok(n)
+}
+
+/// Deletes sessions whose refresh tokens expired before `cutoff` (they can
+/// no longer be presented as anything but junk); returns how many.
+pub async fn prune_sessions(db: &Db, cutoff: i64) -> Result<u64, sqlx::Error> {
+    let sql = "DELETE FROM sessions WHERE idle_expires_at < $1 OR absolute_expires_at < $1";
+    on_pool!(db, write, |pool| Ok(sqlx::query(sql).bind(cutoff).execute(pool).await?.rows_affected()))
 }

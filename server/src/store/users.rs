@@ -11,6 +11,8 @@ pub struct UserRow {
     pub password_hash: String,
     pub roles: String,
     pub created_at: i64,
+    /// Bumped on every role change; access tokens carry it as `ver`.
+    pub authz_version: i64,
 }
 
 impl UserRow {
@@ -27,7 +29,7 @@ pub fn split_roles(roles: &str) -> Vec<String> {
 /// The columns of [`UserRow`], in a macro so queries stay `&'static str`.
 macro_rules! user_columns {
     () => {
-        "id, email, password_hash, roles, created_at"
+        "id, email, password_hash, roles, created_at, authz_version"
     };
 }
 
@@ -59,10 +61,21 @@ pub async fn insert_user(db: &Db, user: &UserRow) -> Result<bool, sqlx::Error> {
     Ok(done == 1)
 }
 
+/// Sets a user's roles and bumps their `authz_version`, so access tokens
+/// issued with the old roles stop working.
 pub async fn set_user_roles(db: &Db, id: &str, roles: &str, now: i64) -> Result<bool, sqlx::Error> {
-    let sql = "UPDATE users SET roles = $2, updated_at = $3 WHERE id = $1";
+    let sql = "UPDATE users SET roles = $2, updated_at = $3, authz_version = authz_version + 1 WHERE id = $1";
     let done = on_pool!(db, write, |pool| {
         sqlx::query(sql).bind(id).bind(roles).bind(now).execute(pool).await?.rows_affected()
+    });
+    Ok(done == 1)
+}
+
+/// Replaces a user's password hash.
+pub async fn set_password_hash(db: &Db, id: &str, hash: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let sql = "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1";
+    let done = on_pool!(db, write, |pool| {
+        sqlx::query(sql).bind(id).bind(hash).bind(now).execute(pool).await?.rows_affected()
     });
     Ok(done == 1)
 }

@@ -1,0 +1,178 @@
+//! The audit log: auth events (sign-ins, refreshes, reuse, revokes, role and
+//! password changes) with who, which session, address, user agent and time.
+//!
+//! Recording must not slow the refresh path, so [`Audit::record`] only
+//! queues the event; one background task stores queued events in batches
+//! (one transaction each). [`Audit::flush`] waits until everything queued so
+//! far is stored: the admin list calls it so it never misses an event whose
+//! request already answered, and shutdown calls it before closing the pool.
+//! If the queue is full (the database stalled for a long while) events are
+//! dropped, counted and logged, never waited for.
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{client::Client, db::Db, store::events::NewEvent};
+
+/// Events waiting to be stored, at most.
+const QUEUE: usize = 16_384;
+/// Events stored per transaction, at most.
+const BATCH: usize = 512;
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    Registered,
+    LoginSucceeded,
+    LoginFailed,
+    Refreshed,
+    ReuseDetected,
+    Logout,
+    SessionRevoked,
+    SessionsRevoked,
+    PasswordChanged,
+    RoleChanged,
+    KeyRotated,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Registered => "registered",
+            Self::LoginSucceeded => "login_succeeded",
+            Self::LoginFailed => "login_failed",
+            Self::Refreshed => "refreshed",
+            Self::ReuseDetected => "reuse_detected",
+            Self::Logout => "logout",
+            Self::SessionRevoked => "session_revoked",
+            Self::SessionsRevoked => "sessions_revoked",
+            Self::PasswordChanged => "password_changed",
+            Self::RoleChanged => "role_changed",
+            Self::KeyRotated => "key_rotated",
+        }
+    }
+
+    /// Every kind, for validating a filter.
+    pub const ALL: [EventKind; 11] = [
+        Self::Registered,
+        Self::LoginSucceeded,
+        Self::LoginFailed,
+        Self::Refreshed,
+        Self::ReuseDetected,
+        Self::Logout,
+        Self::SessionRevoked,
+        Self::SessionsRevoked,
+        Self::PasswordChanged,
+        Self::RoleChanged,
+        Self::KeyRotated,
+    ];
+}
+
+/// An event being built: `Event::new(kind).user(..).session(..).client(..)`.
+#[derive(Debug, Clone)]
+pub struct Event(NewEvent);
+
+impl Event {
+    pub fn new(kind: EventKind) -> Self {
+        Self(NewEvent {
+            at: crate::store::now(),
+            kind: kind.as_str(),
+            user_id: None,
+            session_id: None,
+            ip: None,
+            user_agent: None,
+            detail: None,
+        })
+    }
+
+    pub fn user(mut self, user_id: &str) -> Self {
+        self.0.user_id = Some(user_id.to_owned());
+        self
+    }
+
+    pub fn session(mut self, session_id: &str) -> Self {
+        self.0.session_id = Some(session_id.to_owned());
+        self
+    }
+
+    pub fn client(mut self, client: &Client) -> Self {
+        self.0.ip = client.ip.map(|ip| ip.to_string());
+        self.0.user_agent.clone_from(&client.user_agent);
+        self
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.0.detail = Some(detail.into());
+        self
+    }
+
+    pub fn into_new(self) -> NewEvent {
+        self.0
+    }
+}
+
+enum Message {
+    Event(NewEvent),
+    Flush(oneshot::Sender<()>),
+}
+
+/// The queue in front of the audit table. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Audit {
+    queue: mpsc::Sender<Message>,
+    dropped: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Audit {
+    /// Starts the writer task; it ends when every `Audit` clone is dropped.
+    pub fn start(db: Db) -> Self {
+        let (queue, rx) = mpsc::channel(QUEUE);
+        tokio::spawn(write_events(db, rx));
+        Self { queue, dropped: Default::default() }
+    }
+
+    /// Queues an event; never waits.
+    pub fn record(&self, event: Event) {
+        if self.queue.try_send(Message::Event(event.0)).is_err() {
+            let n = self.dropped.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            tracing::warn!(dropped_total = n, "audit queue full; event dropped");
+        }
+    }
+
+    /// Events dropped because the queue was full, since start.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Waits until every event queued before this call is stored (or failed).
+    pub async fn flush(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.queue.send(Message::Flush(done)).await.is_ok() {
+            let _ = wait.await;
+        }
+    }
+}
+
+async fn write_events(db: Db, mut rx: mpsc::Receiver<Message>) {
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut waiting = Vec::new();
+    while let Some(first) = rx.recv().await {
+        let mut next = Some(first);
+        // Take whatever else is already queued, up to a batch.
+        while let Some(message) = next {
+            match message {
+                Message::Event(event) => batch.push(event),
+                Message::Flush(done) => waiting.push(done),
+            }
+            next = if batch.len() < BATCH { rx.try_recv().ok() } else { None };
+        }
+        if !batch.is_empty() {
+            if let Err(err) = crate::store::events::insert_events(&db, &batch).await {
+                tracing::error!(error = %err, events = batch.len(), "storing audit events failed");
+            }
+            batch.clear();
+        }
+        for done in waiting.drain(..) {
+            let _ = done.send(());
+        }
+    }
+}

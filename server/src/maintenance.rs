@@ -1,0 +1,39 @@
+//! Housekeeping in the background: sessions whose refresh tokens expired
+//! more than a day ago and audit events past their retention are deleted
+//! once an hour, so the tables do not grow without bound.
+
+use std::time::Duration;
+
+use crate::{db::Db, store};
+
+const EVERY: Duration = Duration::from_secs(3600);
+/// Expired sessions are kept this long after expiry: a late refresh then
+/// still answers `refresh_expired` rather than `refresh_invalid`.
+const SESSION_GRACE_SECS: i64 = 24 * 3600;
+
+/// Runs until the database closes.
+pub async fn run(db: Db, audit_retention_days: i64) {
+    let mut tick = tokio::time::interval(EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if db.is_closed() {
+            break;
+        }
+        prune(&db, audit_retention_days, store::now()).await;
+    }
+}
+
+/// One pass; failures are logged and retried next hour.
+pub async fn prune(db: &Db, audit_retention_days: i64, now: i64) {
+    match store::sessions::prune_sessions(db, now - SESSION_GRACE_SECS).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(sessions = n, "expired sessions pruned"),
+        Err(err) => tracing::warn!(error = %err, "pruning sessions failed"),
+    }
+    match store::events::prune_events(db, now - audit_retention_days * 86_400).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(events = n, "old audit events pruned"),
+        Err(err) => tracing::warn!(error = %err, "pruning audit events failed"),
+    }
+}

@@ -1,0 +1,107 @@
+//! Operator actions shared by the HTTP API and the command line: creating
+//! users, changing roles, revoking a user's sessions, rotating keys. Each
+//! one updates the store, drops what this instance cached about it and
+//! records an audit event, so the API and the CLI cannot drift apart.
+
+use crate::{
+    audit::{Event, EventKind},
+    auth::keys,
+    client::Client,
+    domain::{Email, NewPassword, Roles},
+    error::ApiError,
+    state::AppState,
+    store::{self, sessions::RevokeReason, users::UserRow},
+};
+
+/// Who asked for an action: an HTTP caller (user id and client) or the CLI.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Actor<'a> {
+    pub user_id: Option<&'a str>,
+    pub client: Option<&'a Client>,
+}
+
+impl Actor<'_> {
+    /// Adds the caller's address and who acted to `event`, after `what`.
+    fn stamp(&self, mut event: Event, what: &str) -> Event {
+        if let Some(client) = self.client {
+            event = event.client(client);
+        }
+        match self.user_id {
+            Some(id) => event.detail(format!("{what} (by user {id})")),
+            None => event.detail(format!("{what} (by command line)")),
+        }
+    }
+}
+
+/// Creates an account; `409 email_taken` if the email has one.
+pub async fn create_user(
+    state: &AppState,
+    email: &Email,
+    password: NewPassword,
+    roles: &Roles,
+) -> Result<UserRow, ApiError> {
+    if store::users::find_user_by_email(&state.db, email.as_str()).await?.is_some() {
+        return Err(ApiError::EmailTaken);
+    }
+    let now = store::now();
+    let user = UserRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        email: email.as_str().to_owned(),
+        password_hash: state.passwords.hash(password.into_inner()).await?,
+        roles: roles.joined(),
+        created_at: now,
+        authz_version: 0,
+    };
+    if !store::users::insert_user(&state.db, &user).await? {
+        return Err(ApiError::EmailTaken);
+    }
+    Ok(user)
+}
+
+/// Sets exactly `roles` on a user. Their access tokens issued before are
+/// refused from now on (here at once, elsewhere within a second); a refresh
+/// issues one with the new roles.
+pub async fn set_roles(state: &AppState, user: &UserRow, roles: &Roles, actor: Actor<'_>) -> Result<UserRow, ApiError> {
+    let before = user.roles.clone();
+    let after = roles.joined();
+    if !store::users::set_user_roles(&state.db, &user.id, &after, store::now()).await? {
+        return Err(ApiError::NotFound);
+    }
+    state.gate.forget_user(&user.id);
+    tracing::info!(user_id = %user.id, roles = %after, "roles changed");
+    let event = Event::new(EventKind::RoleChanged).user(&user.id);
+    state.audit.record(actor.stamp(event, &format!("{before} -> {after}")));
+    store::users::find_user_by_id(&state.db, &user.id).await?.ok_or(ApiError::NotFound)
+}
+
+/// Revokes every live session of a user except `keep`; returns how many.
+pub async fn revoke_sessions(
+    state: &AppState,
+    user_id: &str,
+    keep: Option<&str>,
+    reason: RevokeReason,
+    actor: Actor<'_>,
+) -> Result<usize, ApiError> {
+    let revoked = store::sessions::revoke_user_sessions(&state.db, user_id, keep, reason, store::now()).await?;
+    for id in &revoked {
+        state.gate.forget(id);
+    }
+    if !revoked.is_empty() {
+        let what = format!("{} sessions, reason {}", revoked.len(), reason.as_str());
+        state.audit.record(actor.stamp(Event::new(EventKind::SessionsRevoked).user(user_id), &what));
+    }
+    Ok(revoked.len())
+}
+
+/// Makes a new signing key current (see [`keys::rotate`]) and reloads this
+/// instance's keys; returns the new `kid`.
+pub async fn rotate_keys(state: &AppState) -> anyhow::Result<String> {
+    anyhow::ensure!(
+        state.config.signing_key_file.is_none(),
+        "the signing key comes from AUTH_SIGNING_KEY_FILE: replace that file and restart instead"
+    );
+    let kid = keys::rotate(&state.db).await?;
+    state.keys.reload(&state.db).await?;
+    state.audit.record(Event::new(EventKind::KeyRotated).detail(format!("new kid {kid}")));
+    Ok(kid)
+}
