@@ -12,7 +12,9 @@
 
 use std::fmt;
 
-use crate::types::{AdminUserView, Credentials, ErrorBody, SessionInfo, SessionView};
+use crate::types::{
+    AdminUserView, AuthEventView, Credentials, ErrorBody, PasswordChange, RoleChange, SessionInfo, SessionView,
+};
 
 const LOGIN_URL: &str = "/api/auth/login";
 const REGISTER_URL: &str = "/api/auth/register";
@@ -20,13 +22,16 @@ const REFRESH_URL: &str = "/api/auth/refresh";
 const SESSION_URL: &str = "/api/auth/session";
 const SESSIONS_URL: &str = "/api/auth/sessions";
 const LOGOUT_URL: &str = "/api/auth/logout";
+const PASSWORD_URL: &str = "/api/auth/password";
 const ADMIN_USERS_URL: &str = "/api/admin/users";
+const ADMIN_EVENTS_URL: &str = "/api/admin/events";
 
 /// Why a call to the API did not succeed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ApiError {
     /// The server refused with a contract error body (`{"error", "message"}`).
-    Server { status: u16, body: ErrorBody },
+    /// `retry_after`: the seconds of its `Retry-After` header (`429`), if any.
+    Server { status: u16, body: ErrorBody, retry_after: Option<u64> },
     /// No answer at all: offline, connection refused, request aborted.
     Network,
     /// An answer outside the contract (wrong status or undecodable body).
@@ -57,6 +62,14 @@ impl ApiError {
         }
     }
 
+    /// How many seconds to wait before trying again, from `Retry-After`.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::Server { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
     /// A sentence fit to show the user. The server's own message when it sent
     /// one (it never holds internals); otherwise a generic one.
     pub fn message(&self) -> String {
@@ -72,7 +85,7 @@ impl ApiError {
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Server { status, body } => write!(f, "{status} {}", body.error),
+            Self::Server { status, body, .. } => write!(f, "{status} {}", body.error),
             Self::Network => f.write_str("network error"),
             Self::Unexpected { status } => write!(f, "unexpected answer ({status})"),
             Self::Unavailable => f.write_str("API not available in this build"),
@@ -130,20 +143,45 @@ pub async fn admin_users() -> Result<Vec<AdminUserView>, ApiError> {
     transport::get_json(ADMIN_USERS_URL).await
 }
 
+/// `POST /api/auth/password`: changes the caller's password (`204`). Every
+/// other session of the user is signed out; this one stays signed in.
+/// `401 invalid_credentials`: the current password is wrong.
+pub async fn change_password(change: &PasswordChange) -> Result<(), ApiError> {
+    transport::post_json_empty(PASSWORD_URL, change).await
+}
+
+/// `PUT /api/admin/users/{id}/roles`: gives the user exactly these roles;
+/// answers the user as changed. `422 invalid_input` for roles the server
+/// refuses (the message says which rule), `404` for an unknown user.
+pub async fn set_roles(user_id: &str, change: &RoleChange) -> Result<AdminUserView, ApiError> {
+    let url = format!("{ADMIN_USERS_URL}/{}/roles", escape_segment(user_id));
+    transport::put_json(&url, change).await
+}
+
+/// `GET /api/admin/events?limit=N`: the newest `limit` (1 to 500) auth
+/// events, newest first.
+pub async fn list_events(limit: u32) -> Result<Vec<AuthEventView>, ApiError> {
+    transport::get_json(&format!("{ADMIN_EVENTS_URL}?limit={limit}")).await
+}
+
 /// The URL of one session. Ids are UUIDs, but they come from the server and
 /// land in a path, so anything outside the unreserved set is escaped anyway.
 fn session_url(id: &str) -> String {
-    let mut url = String::with_capacity(SESSIONS_URL.len() + 1 + id.len());
-    url.push_str(SESSIONS_URL);
-    url.push('/');
+    format!("{SESSIONS_URL}/{}", escape_segment(id))
+}
+
+/// An id made safe for one path segment: anything outside the unreserved
+/// set is percent-encoded.
+fn escape_segment(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
     for byte in id.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            url.push(char::from(byte));
+            out.push(char::from(byte));
         } else {
-            url.push_str(&format!("%{byte:02X}"));
+            out.push_str(&format!("%{byte:02X}"));
         }
     }
-    url
+    out
 }
 
 #[cfg(feature = "hydrate")]
@@ -165,6 +203,21 @@ mod transport {
         // `.json()` serialises the body and sets `Content-Type: application/json`.
         // Status 0: nothing was sent because the body would not serialise.
         let request = Request::post(url).json(body).map_err(|_| ApiError::Unexpected { status: 0 })?;
+        decode(answer(request.send()).await?).await
+    }
+
+    /// A POST with a JSON body that answers `204` (password change).
+    pub(super) async fn post_json_empty<B: Serialize>(url: &str, body: &B) -> Result<(), ApiError> {
+        let request = Request::post(url).json(body).map_err(|_| ApiError::Unexpected { status: 0 })?;
+        expect_no_content(answer(request.send()).await?).await
+    }
+
+    pub(super) async fn put_json<B, T>(url: &str, body: &B) -> Result<T, ApiError>
+    where
+        B: Serialize,
+        T: DeserializeOwned,
+    {
+        let request = Request::put(url).json(body).map_err(|_| ApiError::Unexpected { status: 0 })?;
         decode(answer(request.send()).await?).await
     }
 
@@ -208,8 +261,10 @@ mod transport {
 
     async fn error_from(response: Response) -> ApiError {
         let status = response.status();
+        // Delta-seconds only; the server never sends an HTTP date.
+        let retry_after = response.headers().get("retry-after").and_then(|value| value.trim().parse().ok());
         match response.json::<ErrorBody>().await {
-            Ok(body) => ApiError::Server { status, body },
+            Ok(body) => ApiError::Server { status, body, retry_after },
             Err(_) => ApiError::Unexpected { status },
         }
     }
@@ -225,6 +280,18 @@ mod transport {
     use super::ApiError;
 
     pub(super) async fn post_json<B, T>(_url: &str, _body: &B) -> Result<T, ApiError>
+    where
+        B: Serialize,
+        T: DeserializeOwned,
+    {
+        Err(ApiError::Unavailable)
+    }
+
+    pub(super) async fn post_json_empty<B: Serialize>(_url: &str, _body: &B) -> Result<(), ApiError> {
+        Err(ApiError::Unavailable)
+    }
+
+    pub(super) async fn put_json<B, T>(_url: &str, _body: &B) -> Result<T, ApiError>
     where
         B: Serialize,
         T: DeserializeOwned,
@@ -254,7 +321,11 @@ mod tests {
     use super::*;
 
     fn server_error(status: u16, code: &str, message: &str) -> ApiError {
-        ApiError::Server { status, body: ErrorBody { error: code.to_owned(), message: message.to_owned() } }
+        ApiError::Server {
+            status,
+            body: ErrorBody { error: code.to_owned(), message: message.to_owned() },
+            retry_after: None,
+        }
     }
 
     #[test]
@@ -285,6 +356,19 @@ mod tests {
     fn session_urls_escape_anything_outside_the_unreserved_set() {
         assert_eq!(session_url("0b5c-AZ_9.~"), "/api/auth/sessions/0b5c-AZ_9.~");
         assert_eq!(session_url("../x?y"), "/api/auth/sessions/..%2Fx%3Fy");
+    }
+
+    #[test]
+    fn only_a_server_answer_carries_retry_after() {
+        let limited = ApiError::Server {
+            status: 429,
+            body: ErrorBody { error: "rate_limited".into(), message: "too many attempts".into() },
+            retry_after: Some(42),
+        };
+
+        assert_eq!(limited.retry_after_secs(), Some(42));
+        assert_eq!(server_error(401, "invalid_credentials", "no").retry_after_secs(), None);
+        assert_eq!(ApiError::Network.retry_after_secs(), None);
     }
 
     #[test]

@@ -9,7 +9,8 @@
 //! - [`pages`]: one module per route (dashboard, admin, sign in, register,
 //!   not found) and the 403 page.
 //! - [`components`]: the route guards, the header, the credentials form,
-//!   the token status and session list of the dashboard, a busy button.
+//!   the token status, session list and password form of the dashboard, a
+//!   busy button.
 //! - [`session`]: what the app knows about the session; in the browser, the
 //!   refresh scheduler and its coordination between tabs.
 //! - [`api`]: the browser's calls to the JSON API; the network code exists

@@ -73,3 +73,62 @@ impl std::fmt::Debug for Credentials {
         f.debug_struct("Credentials").field("email", &self.email).field("password", &"<redacted>").finish()
     }
 }
+
+/// Body of `POST /api/auth/password`: the password in use and its
+/// replacement. Like [`Credentials`], its `Debug` hides both.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+impl std::fmt::Debug for PasswordChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordChange")
+            .field("current_password", &"<redacted>")
+            .field("new_password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Body of `PUT /api/admin/users/{id}/roles`: exactly the roles the user
+/// is to have.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleChange {
+    pub roles: Vec<String>,
+}
+
+/// One entry of the audit log (`GET /api/admin/events`), newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthEventView {
+    pub id: i64,
+    /// Unix seconds when it happened.
+    pub at: i64,
+    /// `login_succeeded`, `role_changed`, … (see `docs/API.md`).
+    pub kind: String,
+    pub user_id: Option<String>,
+    pub email: Option<String>,
+    pub session_id: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// Free text, such as `rate_limited` or `"user admin -> user"`.
+    pub detail: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_debug_output() {
+        let credentials = Credentials { email: "a@example.com".into(), password: "hunter2-secret".into() };
+        let change = PasswordChange { current_password: "old-secret-1".into(), new_password: "new-secret-2".into() };
+
+        let shown = format!("{credentials:?} {change:?}");
+
+        assert!(shown.contains("a@example.com"));
+        for secret in ["hunter2-secret", "old-secret-1", "new-secret-2"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+    }
+}

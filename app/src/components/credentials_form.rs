@@ -245,7 +245,11 @@ mod tests {
     use crate::types::ErrorBody;
 
     fn refusal(code: &str, message: &str) -> ApiError {
-        ApiError::Server { status: 422, body: ErrorBody { error: code.into(), message: message.into() } }
+        ApiError::Server {
+            status: 422,
+            body: ErrorBody { error: code.into(), message: message.into() },
+            retry_after: None,
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod busy_button;
 mod credentials_form;
 mod guard;
+mod password_form;
 mod session_list;
 mod site_header;
 mod token_status;
@@ -11,6 +12,7 @@ mod token_status;
 pub use busy_button::BusyButton;
 pub use credentials_form::{AuthAction, CredentialsForm, FormKind};
 pub use guard::{GuestOnly, RequireSession, local_path, login_href};
+pub use password_form::PasswordForm;
 pub use session_list::SessionList;
 pub use site_header::SiteHeader;
 pub use token_status::TokenStatus;

@@ -37,9 +37,10 @@ async fn revoke_all(ids: Vec<String>) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The "Your sessions" card.
+/// The "Your sessions" card. `reload_on`: a counter the page moves when
+/// the list is worth asking again (after a password change).
 #[component]
-pub fn SessionList() -> impl IntoView {
+pub fn SessionList(#[prop(optional, into)] reload_on: Option<Signal<u32>>) -> impl IntoView {
     let session = use_session();
     let (listing, set_listing) = signal(Listing::Loading);
     let (version, set_version) = signal(0_u32);
@@ -54,6 +55,9 @@ pub fn SessionList() -> impl IntoView {
     Effect::new(move || {
         version.track();
         renewed.track();
+        if let Some(reload_on) = reload_on {
+            reload_on.track();
+        }
         spawn_local(async move {
             let next = match api::sessions().await {
                 Ok(rows) => Listing::Loaded(rows),

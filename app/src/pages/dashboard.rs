@@ -1,5 +1,6 @@
 //! `/`: the signed-in user's dashboard: who they are, their roles, the
-//! access token's countdown, their sessions, and signing out.
+//! access token's countdown, changing the password, their sessions, and
+//! signing out.
 //!
 //! The server renders it signed in straight away (the session comes from
 //! [`Bootstrap`](crate::session::Bootstrap)); signed-out visitors are sent
@@ -10,7 +11,7 @@ use leptos_meta::Title;
 
 use crate::{
     api::{self, ApiError},
-    components::{BusyButton, RequireSession, SessionList, TokenStatus},
+    components::{BusyButton, PasswordForm, RequireSession, SessionList, TokenStatus},
     format::sentence,
     session::{SignOutReason, use_session},
 };
@@ -36,6 +37,9 @@ fn Overview() -> impl IntoView {
             Some(roles) => roles.join(", "),
         })
     };
+    // Moved by a password change, which signs out the other sessions.
+    let (password_changes, set_password_changes) = signal(0_u32);
+    let password_changed = Callback::new(move |()| set_password_changes.update(|count| *count += 1));
 
     view! {
         <div class="dashboard">
@@ -54,7 +58,8 @@ fn Overview() -> impl IntoView {
                 <SignOut/>
             </section>
             <TokenStatus/>
-            <SessionList/>
+            <SessionList reload_on=password_changes/>
+            <PasswordForm on_changed=password_changed/>
         </div>
     }
 }
