@@ -391,6 +391,75 @@ async fn a_token_with_an_x5u_header_is_refused() {
 }
 
 #[tokio::test]
+async fn a_token_with_an_embedded_jwk_header_is_refused_even_when_it_is_the_real_key() {
+    let forge = Forge::start().await;
+    let jwks = forge.app.jwks().await;
+    let mut header = forge.header();
+    header.jwk = Some(serde_json::from_value(jwks["keys"][0].clone()).expect("the published JWK parses"));
+
+    let token = forge.sign(&header, &forge.claims());
+
+    forge.assert_refused(&token).await;
+}
+
+#[tokio::test]
+async fn tokens_with_malicious_kids_are_refused() {
+    let forge = Forge::start().await;
+    let kids = [
+        "../../../../etc/passwd".to_owned(),
+        "' OR '1'='1".to_owned(),
+        "\u{0}".to_owned(),
+        format!("{}\u{0}", forge.kid),
+        forge.kid.to_uppercase(),
+        "k".repeat(5000),
+        String::new(),
+    ];
+    for kid in kids {
+        let mut header = forge.header();
+        header.kid = Some(kid);
+
+        let token = forge.sign(&header, &forge.claims());
+
+        forge.assert_refused(&token).await;
+    }
+}
+
+#[tokio::test]
+async fn tokens_with_exp_at_2_pow_63_are_refused() {
+    let forge = Forge::start().await;
+    // 2^63 does not fit the signed 64-bit claim; 2^63 - 1 does, but no token
+    // of ours lives longer than the access TTL, so a far-future `exp` is
+    // refused even under a valid signature.
+    for exp in [json!(9_223_372_036_854_775_808_u64), json!(i64::MAX), json!(u64::MAX), json!(1e300)] {
+        let token = forge.sign(&forge.header(), &forge.claims_with("exp", exp));
+
+        forge.assert_refused(&token).await;
+    }
+}
+
+#[tokio::test]
+async fn a_token_living_longer_than_the_access_ttl_is_refused() {
+    let forge = Forge::start().await;
+    let claims = forge.claims_with("exp", json!(now() + DEFAULT_ACCESS_TTL + 3600));
+
+    let token = forge.sign(&forge.header(), &claims);
+
+    forge.assert_refused(&token).await;
+}
+
+#[tokio::test]
+async fn tokens_with_times_as_strings_are_refused() {
+    let forge = Forge::start().await;
+    for claim in ["iat", "nbf"] {
+        let claims = forge.claims_with(claim, json!((now() - 1).to_string()));
+
+        let token = forge.sign(&forge.header(), &claims);
+
+        forge.assert_refused(&token).await;
+    }
+}
+
+#[tokio::test]
 async fn a_well_signed_token_for_an_unknown_session_is_refused() {
     let forge = Forge::start().await;
     let claims = forge.claims_with("sid", json!(uuid::Uuid::new_v4().to_string()));

@@ -53,6 +53,8 @@ pub enum TokenError {
     UnknownKid,
     #[error("issued in the future")]
     IssuedInFuture,
+    #[error("lives longer than any token this server issues")]
+    Lifetime,
     #[error(transparent)]
     Jwt(#[from] jsonwebtoken::errors::Error),
 }
@@ -144,6 +146,11 @@ impl AccessTokens {
         let data = jsonwebtoken::decode::<AccessClaims>(token, key, &self.validation)?;
         if data.claims.iat > now + LEEWAY_SECS {
             return Err(TokenError::IssuedInFuture);
+        }
+        // Ours never outlive the access TTL; a longer one (an `exp` near
+        // 2^63, say) was not minted here, whatever its signature says.
+        if data.claims.exp.saturating_sub(data.claims.iat) > self.ttl_secs + LEEWAY_SECS {
+            return Err(TokenError::Lifetime);
         }
         Ok(data.claims)
     }
