@@ -30,6 +30,20 @@ ensure_wasm_tools() {
     fi
 }
 
+# Line coverage: LLVM's tools and cargo-llvm-cov (pinned: 0.9.1 builds on rustc 1.95).
+CARGO_LLVM_COV_VERSION="0.9.1"
+
+ensure_coverage_tools() {
+    if ! rustup component list --installed 2>/dev/null | grep -q '^llvm-tools'; then
+        log "adding the llvm-tools component (for coverage)"
+        rustup component add llvm-tools-preview
+    fi
+    if [[ "$(cargo llvm-cov --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LLVM_COV_VERSION" ]]; then
+        log "installing cargo-llvm-cov $CARGO_LLVM_COV_VERSION (about 2 minutes, once)"
+        cargo install --locked cargo-llvm-cov --version "$CARGO_LLVM_COV_VERSION"
+    fi
+}
+
 ensure_chromium() {
     if [[ ! -x /usr/bin/chromium ]]; then
         log "installing Debian's Chromium (Playwright's own download cannot work offline)"

@@ -9,6 +9,9 @@
 //! If the queue is full (the database stalled for a long while) events are
 //! dropped, counted and logged, never waited for.
 
+use std::time::Duration;
+
+use prometheus_client::metrics::counter::Counter;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{client::Client, db::Db, store::events::NewEvent};
@@ -17,6 +20,8 @@ use crate::{client::Client, db::Db, store::events::NewEvent};
 const QUEUE: usize = 16_384;
 /// Events stored per transaction, at most.
 const BATCH: usize = 512;
+/// How long [`Audit::flush`] waits for a stalled database.
+const FLUSH_LIMIT: Duration = Duration::from_secs(5);
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,10 +109,6 @@ impl Event {
         self.0.detail = Some(detail.into());
         self
     }
-
-    pub fn into_new(self) -> NewEvent {
-        self.0
-    }
 }
 
 enum Message {
@@ -119,40 +120,44 @@ enum Message {
 #[derive(Clone, Debug)]
 pub struct Audit {
     queue: mpsc::Sender<Message>,
-    dropped: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// `auth_audit_events_dropped_total`: queue full, or a batch that
+    /// failed twice.
+    dropped: Counter,
 }
 
 impl Audit {
     /// Starts the writer task; it ends when every `Audit` clone is dropped.
-    pub fn start(db: Db) -> Self {
+    pub fn start(db: Db, dropped: Counter) -> Self {
         let (queue, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(write_events(db, rx));
-        Self { queue, dropped: Default::default() }
+        tokio::spawn(write_events(db, rx, dropped.clone()));
+        Self { queue, dropped }
     }
 
     /// Queues an event; never waits.
     pub fn record(&self, event: Event) {
         if self.queue.try_send(Message::Event(event.0)).is_err() {
-            let n = self.dropped.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            let n = self.dropped.inc() + 1;
             tracing::warn!(dropped_total = n, "audit queue full; event dropped");
         }
     }
 
-    /// Events dropped because the queue was full, since start.
-    pub fn dropped(&self) -> u64 {
-        self.dropped.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// Waits until every event queued before this call is stored (or failed).
+    /// Waits until every event queued before this call is stored (or
+    /// failed), for at most a few seconds: a stalled database must not hold
+    /// up shutdown or the admin list.
     pub async fn flush(&self) {
         let (done, wait) = oneshot::channel();
-        if self.queue.send(Message::Flush(done)).await.is_ok() {
-            let _ = wait.await;
+        let flushed = async {
+            if self.queue.send(Message::Flush(done)).await.is_ok() {
+                let _ = wait.await;
+            }
+        };
+        if tokio::time::timeout(FLUSH_LIMIT, flushed).await.is_err() {
+            tracing::warn!("audit events not all stored within {} s", FLUSH_LIMIT.as_secs());
         }
     }
 }
 
-async fn write_events(db: Db, mut rx: mpsc::Receiver<Message>) {
+async fn write_events(db: Db, mut rx: mpsc::Receiver<Message>, dropped: Counter) {
     let mut batch = Vec::with_capacity(BATCH);
     let mut waiting = Vec::new();
     while let Some(first) = rx.recv().await {
@@ -166,8 +171,15 @@ async fn write_events(db: Db, mut rx: mpsc::Receiver<Message>) {
             next = if batch.len() < BATCH { rx.try_recv().ok() } else { None };
         }
         if !batch.is_empty() {
-            if let Err(err) = crate::store::events::insert_events(&db, &batch).await {
-                tracing::error!(error = %err, events = batch.len(), "storing audit events failed");
+            // One retry (a busy or restarting database), then the batch is
+            // counted as lost rather than blocking every later event.
+            if let Err(first) = crate::store::events::insert_events(&db, &batch).await {
+                tracing::warn!(error = %first, events = batch.len(), "storing audit events failed; retrying");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                if let Err(err) = crate::store::events::insert_events(&db, &batch).await {
+                    dropped.inc_by(batch.len() as u64);
+                    tracing::error!(error = %err, events = batch.len(), "audit events lost");
+                }
             }
             batch.clear();
         }

@@ -222,7 +222,7 @@ async fn act(state: &AppState, command: Command) -> Result<(), Failure> {
             for key in store::keys::list_signing_keys(&state.db).await? {
                 let status = match key.retired_at {
                     None => "current".to_owned(),
-                    Some(at) if at + window > now => format!("verifying until {}", at + window),
+                    Some(at) if at + window >= now => format!("verifying until {}", at + window),
                     Some(_) => "expired".to_owned(),
                 };
                 println!("{}  created {}  {status}", key.kid, key.created_at);

@@ -18,7 +18,11 @@ pub struct Variable {
 pub const VARIABLES: &[Variable] = &[
     var("DATABASE_URL", "sqlite://data/app.db", "sqlite://… (file created) or postgres://…"),
     var("LEPTOS_SITE_ADDR", "127.0.0.1:3000", "listen address (ip:port; port 0 picks one)"),
-    var("AUTH_PUBLIC_ORIGIN", "http:// + LEPTOS_SITE_ADDR", "the app's origin, for CSRF checks, iss/aud and redirects"),
+    var(
+        "AUTH_PUBLIC_ORIGIN",
+        "http:// (https:// with TLS) + LEPTOS_SITE_ADDR",
+        "the app's origin, for CSRF checks, iss/aud and redirects",
+    ),
     var("AUTH_ALLOWED_ORIGINS", "–", "extra origins allowed for unsafe requests, comma-separated"),
     var("AUTH_ACCESS_TTL_SECS", "900", "access token life"),
     var("AUTH_REFRESH_IDLE_SECS", "604800", "refresh token life, sliding"),
@@ -185,8 +189,10 @@ impl Config {
             .parse()
             .map_err(|_| invalid("LEPTOS_SITE_ADDR", "expected ip:port"))?;
 
+        let serves_tls = get("AUTH_TLS_CERT").is_some();
         let public_origin = match get("AUTH_PUBLIC_ORIGIN") {
             Some(origin) => parse_origin("AUTH_PUBLIC_ORIGIN", &origin)?,
+            None if serves_tls => format!("https://{site_addr}"),
             None => format!("http://{site_addr}"),
         };
         let allowed_origins = get("AUTH_ALLOWED_ORIGINS")
@@ -257,6 +263,9 @@ impl Config {
             None => None,
             Some(_) if tls.is_none() => {
                 return Err(invalid("AUTH_HTTP_REDIRECT_ADDR", "needs AUTH_TLS_CERT and AUTH_TLS_KEY"));
+            }
+            Some(_) if !public_origin.starts_with("https://") => {
+                return Err(invalid("AUTH_HTTP_REDIRECT_ADDR", "needs an https:// AUTH_PUBLIC_ORIGIN to redirect to"));
             }
             Some(addr) => Some(addr.parse().map_err(|_| invalid("AUTH_HTTP_REDIRECT_ADDR", "expected ip:port"))?),
         };

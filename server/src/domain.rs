@@ -113,6 +113,9 @@ impl Roles {
             if !roles.iter().any(|r| r == role) {
                 roles.push(role.to_owned());
             }
+            if roles.len() > MAX_ROLES {
+                break;
+            }
         }
         if roles.is_empty() || roles.len() > MAX_ROLES {
             return Err(ApiError::InvalidInput(format!("give 1 to {MAX_ROLES} roles")));

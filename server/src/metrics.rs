@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use axum::{
     extract::{MatchedPath, Request, State},
-    http::{StatusCode, header},
+    http::{Method, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -64,8 +64,14 @@ pub struct Metrics {
     refreshes: Family<Outcome, Counter>,
     requests: Family<RequestLabels, Histogram>,
     active_sessions: Gauge,
-    audit_dropped: Gauge,
+    /// When `active_sessions` was last counted: a scrape counts at most
+    /// every [`COUNT_EVERY`], however often `/metrics` is asked.
+    counted_at: std::sync::Mutex<Option<Instant>>,
+    audit_dropped: Counter,
 }
+
+/// How long a count of live sessions is reused.
+const COUNT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl std::fmt::Debug for Metrics {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -83,7 +89,7 @@ impl Default for Metrics {
             Histogram::new(exponential_buckets(0.000_25, 2.0, 15))
         });
         let active_sessions = Gauge::default();
-        let audit_dropped = Gauge::default();
+        let audit_dropped = Counter::default();
         let mut registry = Registry::default();
         registry.register("auth_logins", "Sign-in attempts by outcome", logins.clone());
         registry.register("auth_refreshes", "Refresh attempts by outcome", refreshes.clone());
@@ -95,10 +101,10 @@ impl Default for Metrics {
         registry.register("auth_active_sessions", "Sessions that are live now", active_sessions.clone());
         registry.register(
             "auth_audit_events_dropped",
-            "Audit events dropped because the queue was full",
+            "Audit events that could not be stored (queue full, or the database failed twice)",
             audit_dropped.clone(),
         );
-        Self { registry, logins, refreshes, requests, active_sessions, audit_dropped }
+        Self { registry, logins, refreshes, requests, active_sessions, counted_at: Default::default(), audit_dropped }
     }
 }
 
@@ -125,15 +131,33 @@ impl Metrics {
         self.refreshes.get_or_create(&Outcome { outcome }).inc();
     }
 
+    /// The counter of audit events that could not be stored (the audit
+    /// writer increments it).
+    pub fn audit_dropped_counter(&self) -> Counter {
+        self.audit_dropped.clone()
+    }
+
     /// The exposition text, after reading the gauges.
     async fn render(&self, state: &AppState) -> Result<String, std::fmt::Error> {
-        match store::sessions::count_live_sessions(&state.db, store::now()).await {
-            Ok(n) => {
-                self.active_sessions.set(n);
+        let due = self
+            .counted_at
+            .lock()
+            .map(|mut at| {
+                let due = at.is_none_or(|t| t.elapsed() >= COUNT_EVERY);
+                if due {
+                    *at = Some(Instant::now());
+                }
+                due
+            })
+            .unwrap_or(true);
+        if due {
+            match store::sessions::count_live_sessions(&state.db, store::now()).await {
+                Ok(n) => {
+                    self.active_sessions.set(n);
+                }
+                Err(err) => tracing::warn!(error = %err, "counting live sessions for metrics failed"),
             }
-            Err(err) => tracing::warn!(error = %err, "counting live sessions for metrics failed"),
         }
-        self.audit_dropped.set(i64::try_from(state.audit.dropped()).unwrap_or(i64::MAX));
         let mut text = String::new();
         encode(&mut text, &self.registry)?;
         Ok(text)
@@ -143,7 +167,15 @@ impl Metrics {
 /// Times every request into `http_request_duration_seconds`.
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().as_str().to_owned();
+    // Only the standard methods become label values: hyper accepts any
+    // token as a method, and each new value would be a new series.
+    let method = match *request.method() {
+        Method::GET | Method::HEAD | Method::POST | Method::PUT | Method::PATCH | Method::DELETE | Method::OPTIONS => {
+            request.method().as_str()
+        }
+        _ => "other",
+    }
+    .to_owned();
     let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_owned();
     let response = next.run(request).await;
     let labels = RequestLabels { method, route, status: response.status().as_u16() };

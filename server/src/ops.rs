@@ -64,6 +64,11 @@ pub async fn create_user(
 pub async fn set_roles(state: &AppState, user: &UserRow, roles: &Roles, actor: Actor<'_>) -> Result<UserRow, ApiError> {
     let before = user.roles.clone();
     let after = roles.joined();
+    if before == after {
+        // Nothing changes: no version bump (which would send every token of
+        // the user through a refresh) and no event.
+        return Ok(user.clone());
+    }
     if !store::users::set_user_roles(&state.db, &user.id, &after, store::now()).await? {
         return Err(ApiError::NotFound);
     }

@@ -11,6 +11,7 @@ use crate::{
     audit::Audit,
     auth::{
         gate::SessionGate, keys::Keys, limits::Limits, password::Passwords, refresh::RefreshKey, tokens::AccessTokens,
+        verified::VerifiedTokens,
     },
     config::{Config, MetricsMode},
     db::Db,
@@ -54,8 +55,6 @@ impl Application {
             MetricsMode::Listen(addr) => Some(bind(addr, "AUTH_METRICS").await?),
             _ => None,
         };
-        tokio::spawn(state.keys.clone().reload_periodically(state.db.clone()));
-        tokio::spawn(maintenance::run(state.db.clone(), state.config.audit_retention_days));
         Ok(Self { listener, tls, redirect_listener, metrics_listener, state })
     }
 
@@ -112,8 +111,12 @@ impl Application {
                     shutdown.await;
                     stopper.graceful_shutdown(Some(GRACEFUL_SHUTDOWN_LIMIT));
                 });
-                let listener = self.listener.into_std()?;
-                axum_server::tls_rustls::from_tcp_rustls(listener, tls)?.handle(handle).serve(app).await
+                // No early return: whatever happens, the audit queue is
+                // flushed and the pool closed below.
+                match self.listener.into_std().and_then(|l| axum_server::tls_rustls::from_tcp_rustls(l, tls)) {
+                    Ok(server) => server.handle(handle).serve(app).await,
+                    Err(err) => Err(err),
+                }
             }
         };
         audit.flush().await;
@@ -148,7 +151,10 @@ fn redirect_to_https(origin: String) -> axum::Router {
     axum::Router::new().fallback(move |uri: Uri| {
         let origin = origin.clone();
         async move {
+            // Only paths are appended (never `*` or an absolute form), so the
+            // target is always on the configured origin.
             let path = uri.path_and_query().map_or("/", |p| p.as_str());
+            let path = if path.starts_with('/') { path } else { "/" };
             (StatusCode::PERMANENT_REDIRECT, [(header::LOCATION, format!("{origin}{path}"))]).into_response()
         }
     })
@@ -162,22 +168,28 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let refresh_secret =
         store::keys::get_or_insert_secret(&db, "refresh_mac_key", &RefreshKey::random_bytes(), store::now()).await?;
     let leptos_options = routes::pages::leptos_options(&config);
+    let metrics = Arc::new(Metrics::default());
     let state = AppState {
         tokens: Arc::new(AccessTokens::new(&config)),
         limits: Arc::new(Limits::new(config.rate_limits)),
         config: Arc::new(config),
-        audit: Audit::start(db.clone()),
+        audit: Audit::start(db.clone(), metrics.audit_dropped_counter()),
         db,
         keys: Arc::new(keys),
         refresh_key: Arc::new(RefreshKey::from_bytes(&refresh_secret)?),
         passwords: Passwords::new()?,
         gate: Arc::new(SessionGate::default()),
-        metrics: Arc::new(Metrics::default()),
+        verified: Arc::new(VerifiedTokens::default()),
+        metrics,
         leptos_options,
     };
     if let Some((email, password)) = &state.config.admin {
         seed_admin(&state, email, password.expose()).await?;
     }
+    // Background work every instance needs, embedded or not: picking up
+    // rotated keys, and pruning. Both end once the database is closed.
+    tokio::spawn(state.keys.clone().reload_periodically(state.db.clone()));
+    tokio::spawn(maintenance::run(state.db.clone(), state.config.audit_retention_days));
     Ok(state)
 }
 

@@ -10,6 +10,7 @@ use crate::{
     audit::Audit,
     auth::{
         gate::SessionGate, keys::Keys, limits::Limits, password::Passwords, refresh::RefreshKey, tokens::AccessTokens,
+        verified::VerifiedTokens,
     },
     config::Config,
     db::Db,
@@ -25,6 +26,7 @@ pub struct AppState {
     pub refresh_key: Arc<RefreshKey>,
     pub passwords: Passwords,
     pub gate: Arc<SessionGate>,
+    pub verified: Arc<VerifiedTokens>,
     pub limits: Arc<Limits>,
     pub audit: Audit,
     pub metrics: Arc<Metrics>,

@@ -164,3 +164,23 @@ async fn custom_cookie_names_are_used_to_set_and_read_the_tokens() {
     assert_status(&logout, 204);
     assert_clears_both_cookies(&app, &logout);
 }
+
+#[tokio::test]
+async fn two_different_access_cookies_of_one_name_authenticate_nobody() {
+    // A sibling subdomain can plant a cookie under our name (when the name
+    // has no __Host- prefix); which of two values a reader picks must not
+    // decide who the caller is.
+    let app = TestApp::spawn().await;
+    let user = app.new_user().await;
+    let (jar, _) = app.new_session(&user).await;
+    let token = app.access_token(&jar);
+    let name = app.access_cookie.clone();
+
+    let same_twice = app.get_with_cookie_header("/api/me", &format!("{name}={token}; {name}={token}")).await;
+    let planted_after = app.get_with_cookie_header("/api/me", &format!("{name}={token}; {name}=planted")).await;
+    let planted_before = app.get_with_cookie_header("/api/me", &format!("{name}=planted; {name}={token}")).await;
+
+    assert_status(&same_twice, 200);
+    assert_error(&planted_after, 401, "unauthenticated");
+    assert_error(&planted_before, 401, "unauthenticated");
+}

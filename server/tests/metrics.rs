@@ -116,6 +116,8 @@ async fn metrics_on_counts_logins_refreshes_reuse_and_live_sessions() {
     let replay = app.refresh(&mut rotated_away.clone()).await;
     assert_error(&replay, 401, "refresh_reused");
     let (third, _) = app.new_session(&user).await;
+    // The live-session gauge is recounted at most once a second.
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
     let after = scrape(&app).await;
 
     // Assert

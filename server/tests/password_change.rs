@@ -213,3 +213,42 @@ async fn a_text_plain_password_change_is_unsupported_media_type_and_changes_noth
     let new = app.login(&mut Jar::default(), &user.email, NEW_PASSWORD).await;
     assert_error(&new, 401, "invalid_credentials");
 }
+
+#[tokio::test]
+async fn a_sign_in_checked_against_the_old_password_cannot_start_a_session_after_the_change() {
+    // The race: a sign-in verifies the old password (tens of milliseconds
+    // of Argon2), the password changes meanwhile, then the sign-in starts
+    // its session. The store only starts a session while the hash is the
+    // one that was checked, so the late session never exists.
+    let app = TestApp::spawn().await;
+    let user = app.new_user().await;
+    let db = server::db::Db::connect(app.database_url()).await.expect("the test database");
+    let before = server::store::users::find_user_by_id(&db, &user.info.user.id).await.expect("read").expect("exists");
+    let (mut jar, _) = app.new_session(&user).await;
+    let change = json!({ "current_password": PASSWORD, "new_password": "a brand new password" });
+    assert_status(&app.post_json("/api/auth/password", &jar, &change).await, 204);
+    let _ = app.refresh(&mut jar).await;
+
+    let late = server::store::sessions::NewSession {
+        id: &uuid::Uuid::new_v4().to_string(),
+        user_id: &before.id,
+        now: now(),
+        idle_expires_at: now() + 600,
+        absolute_expires_at: now() + 600,
+        user_agent: None,
+        client_ip: None,
+        password_hash: &before.password_hash,
+    };
+    let started = server::store::sessions::insert_session(&db, &late).await.expect("the insert runs");
+    let current = server::store::users::find_user_by_id(&db, &before.id).await.expect("read").expect("exists");
+    let fresh = server::store::sessions::NewSession {
+        id: &uuid::Uuid::new_v4().to_string(),
+        password_hash: &current.password_hash,
+        ..late
+    };
+    let started_fresh = server::store::sessions::insert_session(&db, &fresh).await.expect("the insert runs");
+    db.close().await;
+
+    assert!(!started, "a session checked against the old hash must not start");
+    assert!(started_fresh, "one checked against the current hash starts");
+}

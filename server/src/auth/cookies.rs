@@ -3,6 +3,7 @@
 //! only to the auth endpoints) and their removals (same name and path,
 //! `Max-Age=0`). All are `HttpOnly; Secure; SameSite=Lax` with no `Domain`.
 
+use axum::http::{HeaderMap, header};
 use tower_cookies::{
     Cookie, Cookies,
     cookie::{SameSite, time::Duration},
@@ -59,9 +60,24 @@ pub fn clear_session(cookies: &Cookies, config: &Config) {
     cookies.add(build(config, &config.refresh_cookie, String::new(), REFRESH_PATH, 0));
 }
 
-/// The access token the request carries, if any.
-pub fn access_token(cookies: &Cookies, config: &Config) -> Option<String> {
-    cookies.get(&config.access_cookie).map(|c| c.value().to_owned()).filter(|v| !v.is_empty())
+/// The access token in a request's `Cookie` headers, if it carries exactly
+/// one. Two different values under the access cookie's name (a cookie
+/// planted by a sibling subdomain next to ours) count as none: which one a
+/// reader picks must never decide who the caller is.
+pub fn access_token(headers: &HeaderMap, config: &Config) -> Option<String> {
+    let mut found: Option<String> = None;
+    let values = headers.get_all(header::COOKIE).iter().filter_map(|value| value.to_str().ok());
+    for cookie in values.flat_map(|value| Cookie::split_parse(value).filter_map(Result::ok)) {
+        if cookie.name() != config.access_cookie {
+            continue;
+        }
+        match &found {
+            Some(seen) if seen != cookie.value() => return None,
+            Some(_) => {}
+            None => found = Some(cookie.value().to_owned()),
+        }
+    }
+    found.filter(|value| !value.is_empty())
 }
 
 /// The refresh token the request carries, if any.

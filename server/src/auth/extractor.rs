@@ -11,11 +11,13 @@ use std::marker::PhantomData;
 
 use axum::{
     extract::{FromRef, FromRequestParts},
-    http::{HeaderMap, header, request::Parts},
+    http::request::Parts,
 };
-use tower_cookies::Cookie;
 
-use super::tokens::{AccessClaims, TokenError};
+use super::{
+    cookies,
+    tokens::{AccessClaims, TokenError},
+};
 use crate::{error::ApiError, state::AppState, store};
 
 /// The authenticated caller.
@@ -60,7 +62,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
-        let token = access_token_in(&parts.headers, &state.config.access_cookie).ok_or(ApiError::Unauthenticated)?;
+        let token = cookies::access_token(&parts.headers, &state.config).ok_or(ApiError::Unauthenticated)?;
         let claims = authenticate(&state, &token).await?.ok_or(ApiError::Unauthenticated)?;
         Ok(Self { claims })
     }
@@ -71,8 +73,12 @@ where
 /// database cannot say.
 pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<AccessClaims>, ApiError> {
     let Some(claims) = verify_signature(state, token).await else { return Ok(None) };
-    match state.gate.live_version(&state.db, &claims.sid, claims.ver).await? {
-        Some(version) if version == claims.ver => Ok(Some(claims)),
+    match state.gate.live_session(&state.db, &claims.sid, claims.ver).await? {
+        Some(live) if live.user_id != claims.sub => {
+            tracing::warn!(session_id = %claims.sid, "access token names another user's session");
+            Ok(None)
+        }
+        Some(live) if live.authz_version == claims.ver => Ok(Some(claims)),
         Some(_) => {
             tracing::debug!(session_id = %claims.sid, "access token with outdated roles refused");
             Ok(None)
@@ -84,31 +90,31 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<Access
 /// Checks the token itself (signature, header, claims), reloading the keys
 /// once when it names a key this instance has not seen yet (a rotation on
 /// another instance).
+///
+/// **Not** proof of a live session: a logged-out, revoked or demoted
+/// token passes this. Authorise with [`authenticate`] (or [`AuthUser`]);
+/// this alone is for naming a session to end (logout).
 pub async fn verify_signature(state: &AppState, token: &str) -> Option<AccessClaims> {
     let now = store::now();
-    let result = match state.tokens.verify(&state.keys.current(), token, now) {
+    if let Some(claims) = state.verified.get(token, now) {
+        return Some(claims);
+    }
+    let result = match state.tokens.verify(&state.keys.snapshot(), token, now) {
         Err(TokenError::UnknownKid) if state.keys.reload_for_unknown_kid(&state.db).await => {
-            state.tokens.verify(&state.keys.current(), token, now)
+            state.tokens.verify(&state.keys.snapshot(), token, now)
         }
         other => other,
     };
-    result
-        .map_err(|err| {
+    match result {
+        Ok(claims) => {
+            state.verified.insert(token, &claims);
+            Some(claims)
+        }
+        Err(err) => {
             tracing::debug!(error = %err, "access token refused");
-        })
-        .ok()
-}
-
-/// The value of cookie `name` in the request's `Cookie` headers, if any.
-pub fn access_token_in(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| Cookie::split_parse(value).filter_map(Result::ok))
-        .find(|cookie| cookie.name() == name)
-        .map(|cookie| cookie.value().to_owned())
-        .filter(|value| !value.is_empty())
+            None
+        }
+    }
 }
 
 /// A role, for [`RequireRole`]: `struct Editor; impl Role for Editor {

@@ -22,8 +22,15 @@ const MAX_ENTRIES: usize = 100_000;
 #[derive(Debug)]
 struct Entry {
     until: Instant,
-    user_id: String,
-    authz_version: i64,
+    live: LiveSession,
+}
+
+/// What the store says about a live session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveSession {
+    pub user_id: String,
+    /// The user's current authorisation version (bumped by role changes).
+    pub authz_version: i64,
 }
 
 #[derive(Debug, Default)]
@@ -34,35 +41,40 @@ pub struct SessionGate {
 }
 
 impl SessionGate {
-    /// The current `authz_version` of the session's user when the session
-    /// may still be used; `None` when it may not. A token newer than the
+    /// The session's user and their current `authz_version` when the
+    /// session may still be used; `None` when it may not. A token newer than the
     /// cached answer (`claimed` above it: issued after a role change made
     /// on another instance) is checked against the store, not the cache.
-    pub async fn live_version(&self, db: &Db, session_id: &str, claimed: i64) -> Result<Option<i64>, sqlx::Error> {
+    pub async fn live_session(
+        &self,
+        db: &Db,
+        session_id: &str,
+        claimed: i64,
+    ) -> Result<Option<LiveSession>, sqlx::Error> {
         let now = Instant::now();
         if let Ok(map) = self.live.lock()
             && let Some(entry) = map.get(session_id)
             && entry.until > now
-            && entry.authz_version >= claimed
+            && entry.live.authz_version >= claimed
         {
-            return Ok(Some(entry.authz_version));
+            return Ok(Some(entry.live.clone()));
         }
         let owner = store::sessions::live_session_owner(db, session_id, store::now()).await?;
+        let live = owner.map(|(user_id, authz_version)| LiveSession { user_id, authz_version });
         if let Ok(mut map) = self.live.lock() {
-            match &owner {
-                Some((user_id, authz_version)) => {
+            match &live {
+                Some(live) => {
                     if map.len() >= MAX_ENTRIES {
                         map.clear();
                     }
-                    let entry = Entry { until: now + TTL, user_id: user_id.clone(), authz_version: *authz_version };
-                    map.insert(session_id.to_owned(), entry);
+                    map.insert(session_id.to_owned(), Entry { until: now + TTL, live: live.clone() });
                 }
                 None => {
                     map.remove(session_id);
                 }
             }
         }
-        Ok(owner.map(|(_, version)| version))
+        Ok(live)
     }
 
     /// Forgets a session at once (called after revoking it here).
@@ -75,7 +87,7 @@ impl SessionGate {
     /// Forgets every session of a user (after a role change here).
     pub fn forget_user(&self, user_id: &str) {
         if let Ok(mut map) = self.live.lock() {
-            map.retain(|_, entry| entry.user_id != user_id);
+            map.retain(|_, entry| entry.live.user_id != user_id);
         }
     }
 }

@@ -87,11 +87,14 @@ pub struct Keys {
     /// How long a retired key keeps verifying (access TTL + leeway + reload).
     verify_window_secs: i64,
     last_reload: Mutex<Instant>,
+    /// One reload at a time: two overlapping reloads could otherwise finish
+    /// in the wrong order and put back the older snapshot.
+    reloading: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for Keys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Keys").field("current", &self.current()).finish_non_exhaustive()
+        f.debug_struct("Keys").field("current", &self.snapshot()).finish_non_exhaustive()
     }
 }
 
@@ -118,11 +121,12 @@ impl Keys {
             from_file,
             verify_window_secs,
             last_reload: Mutex::new(Instant::now()),
+            reloading: tokio::sync::Mutex::new(()),
         })
     }
 
     /// The keys as of now.
-    pub fn current(&self) -> Arc<KeySet> {
+    pub fn snapshot(&self) -> Arc<KeySet> {
         match self.current.read() {
             Ok(set) => set.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
@@ -134,17 +138,18 @@ impl Keys {
         if self.from_file {
             return Ok(());
         }
+        let _one_at_a_time = self.reloading.lock().await;
         if let Ok(mut last) = self.last_reload.lock() {
             *last = Instant::now();
         }
         let set = Arc::new(load_from_db(db, self.verify_window_secs).await?);
-        let changed = set.current_kid != self.current().current_kid;
+        let changed = set.current_kid != self.snapshot().current_kid;
         match self.current.write() {
             Ok(mut current) => *current = set,
             Err(poisoned) => *poisoned.into_inner() = set,
         }
         if changed {
-            tracing::info!(kid = %self.current().current_kid, "signing key changed");
+            tracing::info!(kid = %self.snapshot().current_kid, "signing key changed");
         }
         Ok(())
     }
@@ -153,8 +158,23 @@ impl Keys {
     /// within the last second (so junk tokens cannot hammer the database).
     /// True when it reloaded.
     pub async fn reload_for_unknown_kid(&self, db: &Db) -> bool {
-        let due = self.last_reload.lock().map(|last| last.elapsed() >= UNKNOWN_KID_RELOAD).unwrap_or(false);
-        if !due || self.from_file {
+        if self.from_file {
+            return false;
+        }
+        // Check and claim the slot in one step, so concurrent requests with
+        // junk kids start one reload, not one each.
+        let due = self
+            .last_reload
+            .lock()
+            .map(|mut last| {
+                let due = last.elapsed() >= UNKNOWN_KID_RELOAD;
+                if due {
+                    *last = Instant::now();
+                }
+                due
+            })
+            .unwrap_or(false);
+        if !due {
             return false;
         }
         match self.reload(db).await {

@@ -25,6 +25,20 @@ const SWEEP_EVERY: Duration = Duration::from_secs(5);
 /// Hard cap: past it, new keys go untracked rather than grow the map.
 const MAX_KEYS: usize = 500_000;
 
+/// A refused attempt.
+#[derive(Debug, Clone, Copy)]
+pub struct Refusal {
+    pub retry_after_secs: u64,
+    /// The first refusal of this key's window.
+    pub first: bool,
+}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        ApiError::RateLimited { retry_after_secs: refusal.retry_after_secs }
+    }
+}
+
 #[derive(Debug)]
 pub struct Limiter {
     max_per_window: u32,
@@ -47,6 +61,12 @@ impl Limiter {
     /// Counts one attempt against `key`, or refuses it with `429` when the
     /// key's window is used up. Check and count are one step under the lock.
     pub fn acquire(&self, key: &str) -> Result<(), ApiError> {
+        self.check(key).map_err(ApiError::from)
+    }
+
+    /// Like [`Limiter::acquire`], but a refusal says whether it is the first
+    /// in its window (worth an audit event; the rest of a flood is not).
+    pub fn check(&self, key: &str) -> Result<(), Refusal> {
         if !self.enabled {
             return Ok(());
         }
@@ -65,7 +85,9 @@ impl Limiter {
         }
         if entry.1 >= self.max_per_window {
             let left = (entry.0 + WINDOW - now).as_secs_f64().ceil() as u64;
-            return Err(ApiError::RateLimited { retry_after_secs: left.max(1) });
+            let first = entry.1 == self.max_per_window;
+            entry.1 = entry.1.saturating_add(1);
+            return Err(Refusal { retry_after_secs: left.max(1), first });
         }
         entry.1 += 1;
         Ok(())
@@ -137,6 +159,15 @@ mod tests {
         let err = limiter.acquire("a").unwrap_err();
         assert!(matches!(err, ApiError::RateLimited { retry_after_secs } if (1..=60).contains(&retry_after_secs)));
         assert!(limiter.acquire("b").is_ok());
+    }
+
+    #[test]
+    fn only_the_first_refusal_of_a_window_is_marked_first() {
+        let limiter = Limiter::new(1, true);
+        assert!(limiter.check("a").is_ok());
+        assert!(limiter.check("a").unwrap_err().first);
+        assert!(!limiter.check("a").unwrap_err().first);
+        assert!(!limiter.check("a").unwrap_err().first);
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! ([`keys`], [`tokens`]), refresh tokens ([`refresh`]), the cookies that
 //! carry both ([`cookies`]), password hashing ([`password`]), the
 //! access-token extractor ([`extractor`]), the live-session check behind it
-//! ([`gate`]) and the CSRF guard ([`csrf`]).
+//! ([`gate`]), the cache of verified tokens in front of it ([`verified`]),
+//! brute-force limits ([`limits`]), sessions ([`session`]) and the CSRF
+//! guard ([`csrf`]).
 
 pub mod cookies;
 pub mod csrf;
@@ -14,5 +16,6 @@ pub mod password;
 pub mod refresh;
 pub mod session;
 pub mod tokens;
+pub mod verified;
 
 pub use extractor::{Admin, AuthUser, RequireRole, Role};

@@ -53,7 +53,7 @@ pub async fn start(state: &AppState, user: &UserRow, client: &Client) -> Result<
     let absolute = now + cfg.session_max_secs;
     let idle = (now + cfg.refresh_idle_secs).min(absolute);
     let client_ip = client.ip.map(|ip| ip.to_string());
-    store::sessions::insert_session(
+    let started = store::sessions::insert_session(
         &state.db,
         &NewSession {
             id: &id.to_string(),
@@ -63,9 +63,14 @@ pub async fn start(state: &AppState, user: &UserRow, client: &Client) -> Result<
             absolute_expires_at: absolute,
             user_agent: client.user_agent.as_deref(),
             client_ip: client_ip.as_deref(),
+            password_hash: &user.password_hash,
         },
     )
     .await?;
+    if !started {
+        // The password changed while this sign-in was being checked.
+        return Err(ApiError::InvalidCredentials);
+    }
     let grant = Grant {
         session_id: id,
         generation: 0,
@@ -206,7 +211,7 @@ fn issue(state: &AppState, grant: Grant<'_>, now: i64) -> Result<Issued, ApiErro
     };
     let (access_token, claims) = state
         .tokens
-        .issue(&state.keys.current(), &subject, now, grant.absolute_expires_at)
+        .issue(&state.keys.snapshot(), &subject, now, grant.absolute_expires_at)
         .map_err(|e| ApiError::Internal(e.into()))?;
     let refresh_token =
         RefreshToken { session_id: grant.session_id, generation: grant.generation }.encode(&state.refresh_key);

@@ -5,7 +5,7 @@ use app::types::{Credentials, PasswordChange, SessionInfo};
 use axum::{
     Json, Router,
     extract::State,
-    http::StatusCode,
+    http::{HeaderMap, StatusCode},
     routing::{get, post},
 };
 use tower_cookies::Cookies;
@@ -14,6 +14,7 @@ use crate::{
     audit::{Event, EventKind},
     auth::{
         AuthUser, cookies, extractor,
+        limits::Refusal,
         refresh::RefreshToken,
         session::{self, Issued},
     },
@@ -21,7 +22,7 @@ use crate::{
     domain::{Email, MAX_PASSWORD_CHARS, NewPassword, Roles},
     error::ApiError,
     metrics::{LoginOutcome, RefreshOutcome},
-    ops::{self, Actor},
+    ops,
     state::AppState,
     store::{self, sessions::RevokeReason},
 };
@@ -72,17 +73,21 @@ async fn login(
     let ip_key = client.ip_key();
     let email = Email::parse(&body.email).ok();
     let email_key = email.as_ref().map(|e| format!("email:{}", e.as_str()));
-    let limited = |err: ApiError| {
+    // A flood of refused attempts is counted, but only the first refusal
+    // of each window is audited: the log must not drown in it.
+    let limited = |refusal: Refusal| {
         state.metrics.login(LoginOutcome::RateLimited);
-        state.audit.record(Event::new(EventKind::LoginFailed).client(&client).detail("rate_limited"));
-        err
+        if refusal.first {
+            state.audit.record(Event::new(EventKind::LoginFailed).client(&client).detail("rate_limited"));
+        }
+        ApiError::from(refusal)
     };
-    state.limits.login_by_ip.acquire(&ip_key).map_err(limited)?;
+    state.limits.login_by_ip.check(&ip_key).map_err(limited)?;
     if let Some(key) = &email_key
-        && let Err(err) = state.limits.login_by_email.acquire(key)
+        && let Err(refusal) = state.limits.login_by_email.check(key)
     {
         state.limits.login_by_ip.forgive(&ip_key);
-        return Err(limited(err));
+        return Err(limited(refusal));
     }
     // A malformed email or an absurd password cannot match an account; they
     // still cost a hash so their timing matches a wrong password.
@@ -163,9 +168,14 @@ async fn refresh(
 
 /// Ends the session named by the access token or, failing that, by the
 /// refresh token. Always 204: logging out twice is not an error.
-async fn logout(State(state): State<AppState>, cookies: Cookies, client: Client) -> Result<StatusCode, ApiError> {
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    cookies: Cookies,
+    client: Client,
+) -> Result<StatusCode, ApiError> {
     let mut ended = Vec::new();
-    if let Some(token) = cookies::access_token(&cookies, &state.config)
+    if let Some(token) = cookies::access_token(&headers, &state.config)
         && let Some(claims) = extractor::verify_signature(&state, &token).await
     {
         ended.push(claims.sid);
@@ -202,12 +212,15 @@ async fn change_password(
     user: AuthUser,
     Json(body): Json<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
-    let limit_key = format!("user:{}", user.user_id());
-    state.limits.login_by_email.acquire(&limit_key)?;
     let account = store::users::find_user_by_id(&state.db, user.user_id()).await?.ok_or(ApiError::Unauthenticated)?;
+    // The same budget as signing in with this email: a stolen access token
+    // buys no extra guesses.
+    let limit_key = format!("email:{}", account.email);
+    state.limits.login_by_email.acquire(&limit_key)?;
     let current =
         if body.current_password.chars().count() > MAX_PASSWORD_CHARS { String::new() } else { body.current_password };
     if !state.passwords.verify(current, Some(account.password_hash)).await? {
+        state.metrics.login(LoginOutcome::InvalidCredentials);
         state.audit.record(
             Event::new(EventKind::LoginFailed)
                 .user(user.user_id())
@@ -220,12 +233,30 @@ async fn change_password(
     state.limits.login_by_email.forgive(&limit_key);
     let password = NewPassword::parse(body.new_password)?;
     let hash = state.passwords.hash(password.into_inner()).await?;
-    store::users::set_password_hash(&state.db, user.user_id(), &hash, store::now()).await?;
-    state
-        .audit
-        .record(Event::new(EventKind::PasswordChanged).user(user.user_id()).session(user.session_id()).client(&client));
-    let actor = Actor { user_id: Some(user.user_id()), client: Some(&client) };
-    ops::revoke_sessions(&state, user.user_id(), Some(user.session_id()), RevokeReason::PasswordChanged, actor).await?;
-    tracing::info!(user_id = %user.user_id(), "password changed; other sessions revoked");
+    // One transaction: the new hash and the end of every other session
+    // commit together. A sign-in racing with it that read the old hash
+    // cannot start a session afterwards (see store::sessions::insert_session).
+    let revoked =
+        store::users::change_password(&state.db, user.user_id(), &hash, user.session_id(), store::now()).await?;
+    for id in &revoked {
+        state.gate.forget(id);
+    }
+    state.audit.record(
+        Event::new(EventKind::PasswordChanged)
+            .user(user.user_id())
+            .session(user.session_id())
+            .client(&client)
+            .detail(format!("{} other sessions revoked", revoked.len())),
+    );
+    if !revoked.is_empty() {
+        state.audit.record(
+            Event::new(EventKind::SessionsRevoked).user(user.user_id()).client(&client).detail(format!(
+                "{} sessions, reason password_changed (by user {})",
+                revoked.len(),
+                user.user_id()
+            )),
+        );
+    }
+    tracing::info!(user_id = %user.user_id(), revoked = revoked.len(), "password changed; other sessions revoked");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -11,6 +11,6 @@ pub fn router() -> Router<AppState> {
 async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "public, max-age=60")],
-        state.keys.current().jwks_json.clone(),
+        state.keys.snapshot().jwks_json.clone(),
     )
 }

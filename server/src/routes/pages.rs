@@ -21,7 +21,7 @@ use app::{App, session::Bootstrap, shell};
 use axum::{
     Router,
     extract::{Query, Request, State},
-    http::{Method, StatusCode},
+    http::{HeaderMap, Method, StatusCode},
     middleware::{self, Next},
     response::{IntoResponse, Redirect, Response},
 };
@@ -82,14 +82,9 @@ fn bootstrap_from_request(refresh_lead_secs: i64) -> Bootstrap {
 }
 
 /// Works out who is asking for a page (see the module docs).
-async fn session_bootstrap(
-    State(state): State<AppState>,
-    cookies: Cookies,
-    mut request: Request,
-    next: Next,
-) -> Response {
+async fn session_bootstrap(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let lead = state.config.refresh_lead_secs;
-    let session = match current_session(&state, &cookies).await {
+    let session = match current_session(&state, request.headers()).await {
         Ok(session) => session,
         Err(err) => {
             tracing::warn!(error = %err, "could not read the session for a page");
@@ -105,8 +100,8 @@ async fn session_bootstrap(
 }
 
 /// The SessionInfo of a live access token, if the request carries one.
-async fn current_session(state: &AppState, cookies: &Cookies) -> Result<Option<app::types::SessionInfo>, ApiError> {
-    let Some(token) = cookies::access_token(cookies, &state.config) else { return Ok(None) };
+async fn current_session(state: &AppState, headers: &HeaderMap) -> Result<Option<app::types::SessionInfo>, ApiError> {
+    let Some(token) = cookies::access_token(headers, &state.config) else { return Ok(None) };
     let Some(claims) = extractor::authenticate(state, &token).await? else { return Ok(None) };
     let now = store::now();
     let Some(row) = store::sessions::find_session(&state.db, &claims.sid).await? else { return Ok(None) };

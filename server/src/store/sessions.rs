@@ -33,6 +33,8 @@ pub struct NewSession<'a> {
     pub absolute_expires_at: i64,
     pub user_agent: Option<&'a str>,
     pub client_ip: Option<&'a str>,
+    /// The password hash the sign-in was checked against.
+    pub password_hash: &'a str,
 }
 
 /// Why a session ended; stored in `revoke_reason`.
@@ -55,11 +57,15 @@ impl RevokeReason {
     }
 }
 
-pub async fn insert_session(db: &Db, s: &NewSession<'_>) -> Result<(), sqlx::Error> {
+/// Starts a session — only if the user's password hash is still the one
+/// the sign-in checked (`Ok(false)` otherwise). A password change that
+/// commits while a sign-in with the old password is hashing therefore
+/// cannot be outlived by the session that sign-in would start.
+pub async fn insert_session(db: &Db, s: &NewSession<'_>) -> Result<bool, sqlx::Error> {
     let sql = "INSERT INTO sessions (id, user_id, generation, rotated_at, created_at, last_used_at, \
                idle_expires_at, absolute_expires_at, user_agent, client_ip) \
-               VALUES ($1, $2, 0, $3, $3, $3, $4, $5, $6, $7)";
-    on_pool!(db, write, |pool| {
+               SELECT $1, $2, 0, $3, $3, $3, $4, $5, $6, $7 FROM users WHERE id = $2 AND password_hash = $8";
+    let done = on_pool!(db, write, |pool| {
         sqlx::query(sql)
             .bind(s.id)
             .bind(s.user_id)
@@ -68,10 +74,12 @@ pub async fn insert_session(db: &Db, s: &NewSession<'_>) -> Result<(), sqlx::Err
             .bind(s.absolute_expires_at)
             .bind(s.user_agent)
             .bind(s.client_ip)
+            .bind(s.password_hash)
             .execute(pool)
-            .await?;
+            .await?
+            .rows_affected()
     });
-    Ok(())
+    Ok(done == 1)
 }
 
 /// The columns of [`SessionRow`] and their join, in a macro so queries stay
@@ -209,8 +217,9 @@ pub async fn count_live_sessions(db: &Db, now: i64) -> Result<i64, sqlx::Error> 
 }
 
 /// Deletes sessions whose refresh tokens expired before `cutoff` (they can
-/// no longer be presented as anything but junk); returns how many.
+/// no longer be presented as anything but junk); returns how many. The
+/// idle limit never passes the absolute one, so it alone decides.
 pub async fn prune_sessions(db: &Db, cutoff: i64) -> Result<u64, sqlx::Error> {
-    let sql = "DELETE FROM sessions WHERE idle_expires_at < $1 OR absolute_expires_at < $1";
+    let sql = "DELETE FROM sessions WHERE idle_expires_at < $1";
     on_pool!(db, write, |pool| Ok(sqlx::query(sql).bind(cutoff).execute(pool).await?.rows_affected()))
 }

@@ -1,5 +1,6 @@
 //! The `users` table.
 
+use super::sessions::RevokeReason;
 use crate::db::{Db, on_pool};
 
 /// A user row. Deliberately not `Serialize`: the password hash must never
@@ -71,13 +72,26 @@ pub async fn set_user_roles(db: &Db, id: &str, roles: &str, now: i64) -> Result<
     Ok(done == 1)
 }
 
-/// Replaces a user's password hash.
-pub async fn set_password_hash(db: &Db, id: &str, hash: &str, now: i64) -> Result<bool, sqlx::Error> {
-    let sql = "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1";
-    let done = on_pool!(db, write, |pool| {
-        sqlx::query(sql).bind(id).bind(hash).bind(now).execute(pool).await?.rows_affected()
+/// Replaces a user's password hash and revokes every live session but
+/// `keep`, in one transaction; returns the revoked session ids.
+pub async fn change_password(db: &Db, id: &str, hash: &str, keep: &str, now: i64) -> Result<Vec<String>, sqlx::Error> {
+    let update = "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1";
+    let revoke = "UPDATE sessions SET revoked_at = $3, revoke_reason = $4 \
+                  WHERE user_id = $1 AND revoked_at IS NULL AND id <> $2 RETURNING id";
+    let revoked: Vec<(String,)> = on_pool!(db, write, |pool| {
+        let mut tx = pool.begin().await?;
+        sqlx::query(update).bind(id).bind(hash).bind(now).execute(&mut *tx).await?;
+        let revoked = sqlx::query_as(revoke)
+            .bind(id)
+            .bind(keep)
+            .bind(now)
+            .bind(RevokeReason::PasswordChanged.as_str())
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        revoked
     });
-    Ok(done == 1)
+    Ok(revoked.into_iter().map(|(id,)| id).collect())
 }
 
 /// All users, oldest first (the admin list).
