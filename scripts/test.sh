@@ -8,10 +8,14 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
-# The coverage bar, and the crates it is not about (the load driver, the
-# example app and the wasm entry have their own checks).
+# Line coverage of `server` and `app` (the load driver, the example app and
+# the wasm entry have their own checks). Two figures: all of both crates, and
+# the gated one, which leaves out app's interactive UI (pages/, components/,
+# api.rs): its event handlers and fetches run only in the browser, where the
+# Playwright suite exercises them and llvm-cov cannot see (WASM).
 COVERAGE_MIN="${COVERAGE_MIN:-90}"
 COVERAGE_IGNORE='(^|/)(bench|examples|frontend)/'
+COVERAGE_GATE_IGNORE='(^|/)(bench|examples|frontend)/|/app/src/(pages|components)/|/app/src/api\.rs$'
 
 ensure_wasm_tools
 ensure_chromium
@@ -37,8 +41,11 @@ trap drop_test_databases EXIT
 TEST_DATABASE_URL="$PG_ADMIN_URL" cargo llvm-cov --no-report -p server --tests
 drop_test_databases
 
-log "line coverage of server and app (at least ${COVERAGE_MIN}%)"
-cargo llvm-cov report --summary-only --ignore-filename-regex "$COVERAGE_IGNORE" --fail-under-lines "$COVERAGE_MIN" \
+log "line coverage: server and all of app (for the record)"
+cargo llvm-cov report --summary-only --ignore-filename-regex "$COVERAGE_IGNORE" >"$TARGET_DIR/coverage-all.txt"
+grep '^TOTAL' "$TARGET_DIR/coverage-all.txt" | awk '{print "server + app, all lines: " $10}'
+log "line coverage gate: server and app without its browser-only UI (at least ${COVERAGE_MIN}%)"
+cargo llvm-cov report --summary-only --ignore-filename-regex "$COVERAGE_GATE_IGNORE" --fail-under-lines "$COVERAGE_MIN" \
     | tee "$TARGET_DIR/coverage-summary.txt"
 
 build_site debug

@@ -97,6 +97,8 @@ async fn run_binary(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>, cw
         .args(args)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        // Coverage runs (cargo llvm-cov) tell the binary where to write its profile.
+        .envs(std::env::vars_os().filter(|(name, _)| name.to_string_lossy().starts_with("LLVM_PROFILE")))
         .env("RUST_LOG", "warn")
         .env("NO_COLOR", "1")
         .env("RUST_BACKTRACE", "1")

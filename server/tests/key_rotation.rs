@@ -37,6 +37,8 @@ async fn server_cli(database_url: &str, extra_env: &[(&str, &str)], args: &[&str
         .args(args)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        // Coverage runs (cargo llvm-cov) tell the binary where to write its profile.
+        .envs(std::env::vars_os().filter(|(name, _)| name.to_string_lossy().starts_with("LLVM_PROFILE")))
         .env("DATABASE_URL", database_url)
         .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
         .env("AUTH_RATE_LIMITS", "off")

@@ -25,6 +25,7 @@ use crate::{
     audit::{Event, EventKind},
     client::Client,
     error::ApiError,
+    metrics::RefreshOutcome,
     state::AppState,
     store::{
         self,
@@ -84,8 +85,23 @@ pub async fn start(state: &AppState, user: &UserRow, client: &Client) -> Result<
     issue(state, grant, now)
 }
 
-/// Rotates the presented refresh token (see the module docs).
+/// Rotates the presented refresh token (see the module docs). Counted in
+/// `auth_refreshes_total` by outcome, whichever route asked (the refresh
+/// endpoint or the page resume hop).
 pub async fn rotate(state: &AppState, presented: &str, client: &Client) -> Result<Issued, ApiError> {
+    let result = rotate_uncounted(state, presented, client).await;
+    state.metrics.refresh(match &result {
+        Ok(issued) if issued.grace => RefreshOutcome::Grace,
+        Ok(_) => RefreshOutcome::Rotated,
+        Err(ApiError::RefreshReused) => RefreshOutcome::Reused,
+        Err(ApiError::RefreshExpired) => RefreshOutcome::Expired,
+        Err(ApiError::RefreshInvalid) => RefreshOutcome::Invalid,
+        Err(_) => RefreshOutcome::Unavailable,
+    });
+    result
+}
+
+async fn rotate_uncounted(state: &AppState, presented: &str, client: &Client) -> Result<Issued, ApiError> {
     let token = RefreshToken::decode(presented, &state.refresh_key).ok_or(ApiError::RefreshInvalid)?;
     let sid = token.session_id.to_string();
     let cfg = &state.config;

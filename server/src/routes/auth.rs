@@ -139,16 +139,7 @@ async fn refresh(
         cookies::clear_session(&cookies, &state.config);
         return Err(ApiError::RefreshInvalid);
     };
-    let result = session::rotate(&state, &presented, &client).await;
-    state.metrics.refresh(match &result {
-        Ok(issued) if issued.grace => RefreshOutcome::Grace,
-        Ok(_) => RefreshOutcome::Rotated,
-        Err(ApiError::RefreshReused) => RefreshOutcome::Reused,
-        Err(ApiError::RefreshExpired) => RefreshOutcome::Expired,
-        Err(ApiError::RefreshInvalid) => RefreshOutcome::Invalid,
-        Err(_) => RefreshOutcome::Unavailable,
-    });
-    match result {
+    match session::rotate(&state, &presented, &client).await {
         Ok(issued) => {
             state.limits.refresh_by_ip.forgive(&ip_key);
             Ok(respond(&state, &cookies, issued))
