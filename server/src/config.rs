@@ -44,6 +44,7 @@ pub const VARIABLES: &[Variable] = &[
     var("AUTH_HTTP_REDIRECT_ADDR", "–", "with TLS: also listen for plain HTTP here and redirect it to HTTPS"),
     var("AUTH_METRICS", "off", "Prometheus metrics: off, on (GET /metrics on the main listener) or ip:port"),
     var("AUTH_AUDIT_RETENTION_DAYS", "90", "audit events older than this are deleted"),
+    var("AUTH_AUDIT_REFRESHES", "on", "audit every successful refresh (off: only reuse and the other events)"),
     var("LEPTOS_SITE_ROOT", "target/site", "where the built site is (cargo-leptos sets it)"),
     var("LEPTOS_SITE_PKG_DIR", "pkg", "the bundle directory under the site root"),
     var("LEPTOS_OUTPUT_NAME", "cookie-auth", "the bundle's file name stem"),
@@ -145,6 +146,8 @@ pub struct Config {
     pub http_redirect_addr: Option<SocketAddr>,
     /// `AUTH_METRICS`.
     pub metrics: MetricsMode,
+    /// `AUTH_AUDIT_REFRESHES`: a `refreshed` event per successful rotation.
+    pub audit_refreshes: bool,
     /// `AUTH_AUDIT_RETENTION_DAYS`.
     pub audit_retention_days: i64,
     /// `LEPTOS_SITE_ROOT`: where the built site (`pkg/`) lives.
@@ -276,6 +279,7 @@ impl Config {
                 addr.parse().map_err(|_| invalid("AUTH_METRICS", "expected off, on or an ip:port to listen on"))?,
             ),
         };
+        let audit_refreshes = flag("AUTH_AUDIT_REFRESHES", get("AUTH_AUDIT_REFRESHES"), true)?;
         let audit_retention_days = match get("AUTH_AUDIT_RETENTION_DAYS") {
             None => 90,
             Some(v) => v
@@ -307,6 +311,7 @@ impl Config {
             tls,
             http_redirect_addr,
             metrics,
+            audit_refreshes,
             audit_retention_days,
             site_root: get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
             site_pkg_dir: get("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".into()),

@@ -153,10 +153,27 @@ async fn after_keys_rotate_a_running_instance_publishes_both_keys_and_signs_with
     assert_eq!(kid_of(&app.access_token(&old)), k2, "a refresh is signed with the new key");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_instance_that_has_not_reloaded_yet_verifies_a_token_of_the_new_key_at_once() {
-    // Arrange: B runs from before the rotation and has just verified a K1
-    // token; C starts after it, so it signs with K2 from the start.
+/// How often the setup of a test that needs an instance behind a rotation
+/// is tried: once, and up to 3 more times with fresh servers.
+const SETUP_ATTEMPTS: usize = 4;
+
+/// A rotation that B has not picked up: A and B run from before it, and B
+/// has just verified a K1 token; C starts after it, so it signs with K2 from
+/// the start and holds a session (`jar`) whose token names K2.
+struct BehindTheRotation {
+    b: TestApp,
+    _c: TestApp,
+    user: User,
+    k1: String,
+    /// C's kids, sorted: K1 and K2.
+    c_kids: Vec<String>,
+    jar: Jar,
+    /// Kept running, and dropped last: its temp dir holds the database B
+    /// and C use.
+    _a: TestApp,
+}
+
+async fn b_behind_a_rotation() -> BehindTheRotation {
     let a = TestApp::spawn().await;
     let b = a.spawn_sibling().await;
     let user = a.new_user().await;
@@ -172,15 +189,39 @@ async fn an_instance_that_has_not_reloaded_yet_verifies_a_token_of_the_new_key_a
     let (jar, _) = c.new_session(&user).await;
     let k2 = kid_of(&c.access_token(&jar));
     assert_ne!(k2, k1, "C signs with the new key");
+    BehindTheRotation { b, _c: c, user, k1, c_kids, jar, _a: a }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_that_has_not_reloaded_yet_verifies_a_token_of_the_new_key_at_once() {
+    // Arrange: B must still know only K1 when the K2 token arrives. It
+    // reloads every 10 s on its own, and a slow setup can cross that tick;
+    // then the Act step would prove nothing, so the setup starts over with
+    // fresh servers.
+    let mut attempt = 1;
+    let setup = loop {
+        let setup = b_behind_a_rotation().await;
+        let b_kids = setup.b.kids().await;
+        if b_kids == [setup.k1.clone()] {
+            break setup;
+        }
+        assert!(
+            attempt < SETUP_ATTEMPTS,
+            "B reloaded the keys on its own (every 10 s) before the check in each of {SETUP_ATTEMPTS} setups, \
+             so no instance was ever behind the rotation; B lists {b_kids:?}"
+        );
+        attempt += 1;
+    };
+    let (b, jar) = (&setup.b, &setup.jar);
 
     // Act
-    let me = b.me(&jar).await;
+    let me = b.me(jar).await;
 
     // Assert: B looked the unknown kid up instead of refusing it.
     assert_status(&me, 200);
-    assert_eq!(sorted(b.kids().await), c_kids, "B now publishes both keys");
-    assert_status(&b.me(&user.jar).await, 200);
-    assert_status(&b.session(&jar).await, 200);
+    assert_eq!(sorted(b.kids().await), setup.c_kids, "B now publishes both keys");
+    assert_status(&b.me(&setup.user.jar).await, 200);
+    assert_status(&b.session(jar).await, 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

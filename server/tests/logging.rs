@@ -220,20 +220,19 @@ async fn json_logs_are_one_object_a_line_carry_request_ids_and_no_secrets() {
     let api = Api::for_addr(addr);
     let mut seen = Seen::default();
     let email = unique_email();
-    let mut ids = Vec::new();
+    // Each request the test made, and the request id its response carried.
+    let mut ids: Vec<(&str, String)> = Vec::new();
 
     // Act: register, a failed login, a login with the caller's own request
     // id, /api/me, refresh, logout.
     let mut jar = Jar::default();
     let register = api.register(&mut jar, &email, PASSWORD).await;
     assert_status(&register, 201);
-    let register_id = seen.record("register", &register);
-    ids.push(register_id.clone());
+    ids.push(("register", seen.record("register", &register)));
 
     let failed = api.login(&mut Jar::default(), &email, WRONG_PASSWORD).await;
     assert_error(&failed, 401, "invalid_credentials");
-    let failed_id = seen.record("failed login", &failed);
-    ids.push(failed_id.clone());
+    ids.push(("failed login", seen.record("failed login", &failed)));
 
     let own_id = uuid::Uuid::new_v4().to_string();
     let body = json!({ "email": email, "password": PASSWORD });
@@ -243,32 +242,33 @@ async fn json_logs_are_one_object_a_line_carry_request_ids_and_no_secrets() {
     assert_status(&login, 200);
     assert_eq!(seen.record("login", &login), own_id, "the caller's request id is kept");
     jar.absorb(&login);
-    ids.push(own_id.clone());
+    ids.push(("login (caller's id)", own_id.clone()));
 
     seen.sent(&jar, "/api/me");
     let me = api.me(&jar).await;
     assert_status(&me, 200);
-    ids.push(seen.record("me", &me));
+    ids.push(("me", seen.record("me", &me)));
 
     seen.sent(&jar, "/api/auth/refresh");
     let refresh = api.refresh(&mut jar).await;
     assert_status(&refresh, 200);
-    ids.push(seen.record("refresh", &refresh));
+    ids.push(("refresh", seen.record("refresh", &refresh)));
 
     seen.sent(&jar, "/api/auth/logout");
     let logout = api.logout(&mut jar).await;
     assert_status(&logout, 204);
-    ids.push(seen.record("logout", &logout));
+    ids.push(("logout", seen.record("logout", &logout)));
 
     // A hand-written Cookie header (an extra cookie too), to look for verbatim.
     let mut fresh = Jar::default();
     let second_login = api.login(&mut fresh, &email, PASSWORD).await;
     assert_status(&second_login, 200);
-    ids.push(seen.record("second login", &second_login));
+    ids.push(("second login", seen.record("second login", &second_login)));
     let raw_cookie = format!("{}={}; theme=dark", api.access_cookie, api.access_token(&fresh));
     let raw = api.send(api.client.get(api.url("/api/auth/session")).header(COOKIE, &raw_cookie)).await;
     assert_status(&raw, 200);
-    ids.push(seen.record("session with a hand-written Cookie header", &raw));
+    let what = "session with a hand-written Cookie header";
+    ids.push((what, seen.record(what, &raw)));
     seen.cookie_headers.insert(raw_cookie);
 
     server.stop().await;
@@ -284,10 +284,11 @@ async fn json_logs_are_one_object_a_line_carry_request_ids_and_no_secrets() {
         lines.push((number + 1, text, value));
     }
 
-    // Assert: request ids are distinct and reach the log, in `request_id` fields.
-    let distinct: BTreeSet<&String> = ids.iter().collect();
-    assert_eq!(distinct.len(), ids.len(), "every response has its own request id: {ids:?}");
-    for (what, id) in [("register", &register_id), ("failed login", &failed_id), ("login (caller's id)", &own_id)] {
+    // Assert: request ids are distinct, and each reaches the log in a
+    // `request_id` field.
+    let known: BTreeSet<&str> = ids.iter().map(|(_, id)| id.as_str()).collect();
+    assert_eq!(known.len(), ids.len(), "every response has its own request id: {ids:?}");
+    for (what, id) in &ids {
         let carrying: Vec<&Value> =
             lines.iter().filter(|(_, text, _)| text.contains(id.as_str())).map(|(_, _, v)| v).collect();
         assert!(!carrying.is_empty(), "no log line carries the {what} request id {id}:\n{}", tail(&stdout));
@@ -299,12 +300,18 @@ async fn json_logs_are_one_object_a_line_carry_request_ids_and_no_secrets() {
         assert!(in_field, "the {what} request id {id} is not in a `request_id` field");
     }
 
-    // Assert: every line written inside a request names its request.
+    // Assert: every line written inside a request names its request: a
+    // `request_id` (span or event field) that a response carried.
     let request_lines: Vec<&(usize, &str, Value)> =
         lines.iter().filter(|(_, _, value)| written_in_a_request(value)).collect();
     assert!(!request_lines.is_empty(), "no line was written inside a request:\n{}", tail(&stdout));
-    for (number, text, _) in &request_lines {
-        assert!(text.contains("request_id"), "line {number}, written inside a request, has no request_id: {text}");
+    for (number, text, value) in &request_lines {
+        let mut named = Vec::new();
+        values_of(value, "request_id", &mut named);
+        assert!(!named.is_empty(), "line {number}, written inside a request, has no request_id: {text}");
+        for id in &named {
+            assert!(known.contains(id.as_str()), "line {number} names a request id no response carried ({id}): {text}");
+        }
     }
 
     // Assert: no secret anywhere.

@@ -1,9 +1,11 @@
 //! Prometheus metrics: not served by default; with `AUTH_METRICS=on`,
 //! `GET /metrics` on the main listener answers the text exposition format,
 //! and sign-ins, refreshes and reuse kills move their counters by exactly
-//! one each, `auth_active_sessions` counts the live sessions, and request
-//! latency is labelled by route pattern (never by raw path). A malformed
-//! `AUTH_METRICS` is a configuration error.
+//! one each, `auth_active_sessions` counts the live sessions,
+//! `auth_audit_events_dropped_total` is exposed, and request latency is
+//! labelled by route pattern (never by raw path; paths no route matches
+//! share `route="unmatched"`). A malformed `AUTH_METRICS` is a configuration
+//! error.
 //!
 //! Counter checks are before/after deltas taken within one test, so they
 //! hold whether or not the servers of this binary share a registry.
@@ -153,6 +155,12 @@ async fn metrics_on_counts_logins_refreshes_reuse_and_live_sessions() {
     );
     assert!(after.has("http_request_duration_seconds_bucket", &login_route), "a histogram has buckets");
     assert!(after.has("http_request_duration_seconds_sum", &login_route), "a histogram has a sum");
+    assert!(
+        after.has("auth_audit_events_dropped_total", &[]),
+        "the audit-drop counter is exposed (before anything is dropped):\n{}",
+        after.text
+    );
+    assert_eq!(after.value("auth_audit_events_dropped_total", &[]).round() as i64, 0, "no audit event was dropped");
     assert_status(&app.me(&third).await, 200);
 }
 
@@ -163,8 +171,11 @@ async fn request_latency_is_labelled_by_route_pattern_never_by_raw_path() {
     let user = app.new_user().await;
     let probe = uuid::Uuid::new_v4().simple().to_string();
 
-    // Act: paths a client chooses.
+    // Act: paths a client chooses. The two under /api reach the API's
+    // fallback, which no route pattern matches; the page miss reaches the
+    // pages' fallback.
     app.get(&format!("/api/no-such-{probe}"), &Jar::default()).await;
+    app.get(&format!("/api/nope-{probe}/deeper"), &Jar::default()).await;
     app.get(&format!("/no-such-page-{probe}"), &Jar::default()).await;
     let revoke = app.revoke_session(&mut user.jar.clone(), &format!("{probe}-session")).await;
     let after = scrape(&app).await;
@@ -180,6 +191,16 @@ async fn request_latency_is_labelled_by_route_pattern_never_by_raw_path() {
     assert!(
         routes.keys().any(|labels| has_label(labels, ("route", "/api/auth/sessions/{id}"))),
         "the revoke is timed under its route pattern: {routes:?}"
+    );
+    // A fallback has no matched path: the misses share one label value.
+    let unmatched = [("route", "unmatched")];
+    assert!(
+        after.has("http_request_duration_seconds_count", &unmatched),
+        "misses are timed as route=\"unmatched\": {routes:?}"
+    );
+    assert!(
+        after.value("http_request_duration_seconds_count", &unmatched) >= 2.0,
+        "both /api misses are counted under route=\"unmatched\": {routes:?}"
     );
 }
 

@@ -73,9 +73,21 @@ async fn a_revoke_on_one_instance_stops_access_tokens_on_the_other_within_a_seco
     assert_status(&a.revoke_session(&mut jar, &other.session_id).await, 204);
     let revoked_at = Instant::now();
 
-    // Assert: B refuses it within a second.
-    let response = b.wait_until_unauthenticated("/api/me", &other_jar).await;
+    // Assert: B refuses it within a second: no request *sent* a second or
+    // more after the revoke is answered 200. (Measured from the send, so a
+    // slow answer on a loaded machine cannot blur what the server decided.)
+    let mut refused = None;
+    while revoked_at.elapsed() < REVOCATION_WAIT {
+        let sent = revoked_at.elapsed();
+        let response = b.me(&other_jar).await;
+        if response.status == 401 {
+            refused = Some(response);
+            break;
+        }
+        assert!(sent < Duration::from_secs(1), "a request sent {sent:?} after the revoke was still served");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let response = refused.expect("B refuses the revoked session's access token");
     assert_error(&response, 401, "unauthenticated");
-    assert!(revoked_at.elapsed() < Duration::from_secs(1), "took {:?}", revoked_at.elapsed());
     assert_status(&b.me(&user.jar).await, 200);
 }

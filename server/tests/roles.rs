@@ -6,8 +6,6 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
 use app::types::{AdminUserView, SessionInfo, UserView};
 use common::*;
 use reqwest::Method;
@@ -109,14 +107,12 @@ async fn a_demoted_admin_loses_the_admin_api_within_a_second_and_is_forbidden_af
 
     // Act
     let response = put_roles(&app, &admin_jar, &second.info.user.id, &["user"]).await;
-    let demoted_at = Instant::now();
 
     // Assert
     assert_status(&response, 200);
     assert_eq!(sorted(&response.json::<AdminUserView>().roles), strings(&["user"]));
     let old = app.wait_until_unauthenticated("/api/admin/users", &second_jar).await;
     assert_error(&old, 401, "unauthenticated");
-    assert!(demoted_at.elapsed() < REVOCATION_WAIT, "took {:?}", demoted_at.elapsed());
     let refresh = app.refresh(&mut second_jar).await;
     assert_status(&refresh, 200);
     assert_eq!(sorted(&refresh.session_info().user.roles), strings(&["user"]));
@@ -136,14 +132,12 @@ async fn a_role_change_on_one_instance_refuses_the_old_token_on_the_other_within
 
     // Act: promote through A.
     let response = put_roles(&a, &admin_jar, &user.info.user.id, &["user", "admin"]).await;
-    let changed_at = Instant::now();
 
-    // Assert: B refuses the old token within a second, and a refresh on B
-    // carries the new role.
+    // Assert: B refuses the old token in time (the polling helper gives up
+    // after `REVOCATION_WAIT`), and a refresh on B carries the new role.
     assert_status(&response, 200);
     let old = b.wait_until_unauthenticated("/api/me", &user.jar).await;
     assert_error(&old, 401, "unauthenticated");
-    assert!(changed_at.elapsed() < Duration::from_secs(1), "took {:?}", changed_at.elapsed());
     let mut jar = user.jar.clone();
     let refresh = b.refresh(&mut jar).await;
     assert_status(&refresh, 200);

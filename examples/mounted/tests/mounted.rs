@@ -2,6 +2,8 @@
 //! SQLite file, spoken to over HTTP. reqwest has no cookie store in this
 //! workspace, so a tiny jar carries the `Set-Cookie` values into a `Cookie`
 //! header by hand (paths are ignored: every cookie goes on every request).
+//! The example is a demo and runs on SQLite only: `TEST_DATABASE_URL`, which
+//! moves the server's own tests to PostgreSQL, is not used here.
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
@@ -185,12 +187,17 @@ async fn host_routes_use_the_mounted_auth() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body["keys"].as_array().is_some_and(|keys| !keys.is_empty()), "{body}");
 
-    // Refresh rotates the refresh token; the new access cookie works on host routes.
+    // Refresh rotates the refresh token and issues a new access token; the
+    // new access cookie works on host routes.
     let old_refresh = user.get("refresh").expect("a refresh cookie").to_owned();
+    let old_access = user.get("access").expect("an access cookie").to_owned();
     let (status, body) = app.post("/api/auth/refresh", &mut user, None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["user"]["id"], user_id);
-    assert_ne!(user.get("refresh"), Some(old_refresh.as_str()), "the refresh token rotated");
+    let new_refresh = user.get("refresh").expect("the refresh answer leaves a refresh cookie");
+    assert_ne!(new_refresh, old_refresh, "the refresh answer set a new refresh cookie");
+    let new_access = user.get("access").expect("the refresh answer leaves an access cookie");
+    assert_ne!(new_access, old_access, "the refresh answer set a new access cookie");
     let (status, body) = app.get("/private", &user).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["user_id"], user_id);

@@ -121,7 +121,9 @@ async fn rotate_uncounted(state: &AppState, presented: &str, client: &Client) ->
             refresh_expires_at: rotated.idle_expires_at,
             absolute_expires_at: rotated.absolute_expires_at,
         };
-        state.audit.record(Event::new(EventKind::Refreshed).user(&rotated.user_id).session(&sid).client(client));
+        if state.config.audit_refreshes {
+            state.audit.record(Event::new(EventKind::Refreshed).user(&rotated.user_id).session(&sid).client(client));
+        }
         return issue(state, grant, now);
     }
 

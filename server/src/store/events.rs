@@ -29,25 +29,26 @@ pub struct NewEvent {
     pub detail: Option<String>,
 }
 
-/// Stores a batch in one transaction (one commit for many events).
+/// Stores a batch in one multi-row `INSERT` (one statement, one commit):
+/// on SQLite's single writer connection this holds the writer for a
+/// fraction of the time a statement per event would.
 pub async fn insert_events(db: &Db, events: &[NewEvent]) -> Result<(), sqlx::Error> {
-    let sql = "INSERT INTO auth_events (at, kind, user_id, session_id, ip, user_agent, detail) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    if events.is_empty() {
+        return Ok(());
+    }
+    const INSERT: &str = "INSERT INTO auth_events (at, kind, user_id, session_id, ip, user_agent, detail) ";
     on_pool!(db, write, |pool| {
-        let mut tx = pool.begin().await?;
-        for e in events {
-            sqlx::query(sql)
-                .bind(e.at)
-                .bind(e.kind)
-                .bind(&e.user_id)
-                .bind(&e.session_id)
-                .bind(&e.ip)
-                .bind(&e.user_agent)
-                .bind(&e.detail)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
+        let mut insert = sqlx::QueryBuilder::new(INSERT);
+        insert.push_values(events, |mut row, e| {
+            row.push_bind(e.at)
+                .push_bind(e.kind)
+                .push_bind(e.user_id.as_deref())
+                .push_bind(e.session_id.as_deref())
+                .push_bind(e.ip.as_deref())
+                .push_bind(e.user_agent.as_deref())
+                .push_bind(e.detail.as_deref());
+        });
+        insert.build().execute(pool).await?;
     });
     Ok(())
 }
