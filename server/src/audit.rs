@@ -20,6 +20,9 @@ use crate::{client::Client, db::Db, store::events::NewEvent};
 const QUEUE: usize = 16_384;
 /// Events stored per transaction, at most.
 const BATCH: usize = 512;
+/// How long the writer gathers events before storing them (unless a batch
+/// fills up or a flush is waiting).
+const LINGER: Duration = Duration::from_millis(50);
 /// How long [`Audit::flush`] waits for a stalled database.
 const FLUSH_LIMIT: Duration = Duration::from_secs(5);
 
@@ -161,14 +164,31 @@ async fn write_events(db: Db, mut rx: mpsc::Receiver<Message>, dropped: Counter)
     let mut batch = Vec::with_capacity(BATCH);
     let mut waiting = Vec::new();
     while let Some(first) = rx.recv().await {
+        // Gather for a moment (or until a batch is full, or someone waits
+        // on a flush): at a few thousand refreshes a second that turns a
+        // transaction per event into one per few hundred.
+        let deadline = tokio::time::Instant::now() + LINGER;
         let mut next = Some(first);
-        // Take whatever else is already queued, up to a batch.
-        while let Some(message) = next {
+        while let Some(message) = next.take() {
             match message {
                 Message::Event(event) => batch.push(event),
-                Message::Flush(done) => waiting.push(done),
+                Message::Flush(done) => {
+                    waiting.push(done);
+                    // Take what is already queued, then write at once.
+                    while batch.len() < BATCH {
+                        match rx.try_recv() {
+                            Ok(Message::Event(event)) => batch.push(event),
+                            Ok(Message::Flush(done)) => waiting.push(done),
+                            Err(_) => break,
+                        }
+                    }
+                    break;
+                }
             }
-            next = if batch.len() < BATCH { rx.try_recv().ok() } else { None };
+            if batch.len() >= BATCH {
+                break;
+            }
+            next = tokio::time::timeout_at(deadline, rx.recv()).await.ok().flatten();
         }
         if !batch.is_empty() {
             // One retry (a busy or restarting database), then the batch is
