@@ -3,16 +3,19 @@
 //!
 //! Recording must not slow the refresh path, so [`Audit::record`] only
 //! queues the event; one background task stores queued events in batches
-//! (one transaction each). [`Audit::flush`] waits until everything queued so
+//! (one multi-row statement each, every 50 ms at most). [`Audit::flush`] waits until everything queued so
 //! far is stored: the admin list calls it so it never misses an event whose
 //! request already answered, and shutdown calls it before closing the pool.
 //! If the queue is full (the database stalled for a long while) events are
 //! dropped, counted and logged, never waited for.
 
-use std::time::Duration;
+use std::{
+    sync::{Arc, Mutex, Weak},
+    time::Duration,
+};
 
 use prometheus_client::metrics::counter::Counter;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, watch};
 
 use crate::{client::Client, db::Db, store::events::NewEvent};
 
@@ -20,8 +23,8 @@ use crate::{client::Client, db::Db, store::events::NewEvent};
 const QUEUE: usize = 16_384;
 /// Events stored per transaction, at most.
 const BATCH: usize = 512;
-/// How long the writer gathers events before storing them (unless a batch
-/// fills up or a flush is waiting).
+/// How long the writer gathers events before storing them (unless a flush
+/// is waiting).
 const LINGER: Duration = Duration::from_millis(50);
 /// How long [`Audit::flush`] waits for a stalled database.
 const FLUSH_LIMIT: Duration = Duration::from_secs(5);
@@ -114,32 +117,62 @@ impl Event {
     }
 }
 
-enum Message {
-    Event(NewEvent),
-    Flush(oneshot::Sender<()>),
-}
-
 /// The queue in front of the audit table. Cheap to clone.
+///
+/// Recording an event is a push onto a locked `Vec`: no channel, so no
+/// task wake-up (and often no thread wake-up) per event, which on the
+/// refresh path cost more than storing the event. The writer wakes every
+/// [`LINGER`], or at once for a flush, and stores what has gathered.
 #[derive(Clone, Debug)]
 pub struct Audit {
-    queue: mpsc::Sender<Message>,
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    /// Events not yet taken by the writer, and how many were ever queued.
+    pending: Mutex<Pending>,
+    /// Wakes the writer early (a flush is waiting).
+    wake: Notify,
+    /// How many queued events the writer has finished with (stored or
+    /// counted as lost): a flush waits for this to reach its target.
+    done: watch::Sender<u64>,
     /// `auth_audit_events_dropped_total`: queue full, or a batch that
     /// failed twice.
     dropped: Counter,
 }
 
+#[derive(Debug, Default)]
+struct Pending {
+    events: Vec<NewEvent>,
+    queued: u64,
+}
+
 impl Audit {
-    /// Starts the writer task; it ends when every `Audit` clone is dropped.
+    /// Starts the writer task; it ends once every `Audit` clone is dropped.
     pub fn start(db: Db, dropped: Counter) -> Self {
-        let (queue, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(write_events(db, rx, dropped.clone()));
-        Self { queue, dropped }
+        let shared = Arc::new(Shared {
+            pending: Mutex::new(Pending::default()),
+            wake: Notify::new(),
+            done: watch::channel(0).0,
+            dropped,
+        });
+        tokio::spawn(write_events(db, Arc::downgrade(&shared)));
+        Self { shared }
     }
 
     /// Queues an event; never waits.
     pub fn record(&self, event: Event) {
-        if self.queue.try_send(Message::Event(event.0)).is_err() {
-            let n = self.dropped.inc() + 1;
+        let queued = self.shared.pending.lock().map(|mut pending| {
+            if pending.events.len() >= QUEUE {
+                return false;
+            }
+            pending.events.push(event.0);
+            pending.queued += 1;
+            true
+        });
+        if !matches!(queued, Ok(true)) {
+            let n = self.shared.dropped.inc() + 1;
             tracing::warn!(dropped_total = n, "audit queue full; event dropped");
         }
     }
@@ -148,63 +181,44 @@ impl Audit {
     /// failed), for at most a few seconds: a stalled database must not hold
     /// up shutdown or the admin list.
     pub async fn flush(&self) {
-        let (done, wait) = oneshot::channel();
-        let flushed = async {
-            if self.queue.send(Message::Flush(done)).await.is_ok() {
-                let _ = wait.await;
-            }
-        };
+        let Ok(target) = self.shared.pending.lock().map(|pending| pending.queued) else { return };
+        let mut done = self.shared.done.subscribe();
+        self.shared.wake.notify_one();
+        let flushed = done.wait_for(|finished| *finished >= target);
         if tokio::time::timeout(FLUSH_LIMIT, flushed).await.is_err() {
             tracing::warn!("audit events not all stored within {} s", FLUSH_LIMIT.as_secs());
         }
     }
 }
 
-async fn write_events(db: Db, mut rx: mpsc::Receiver<Message>, dropped: Counter) {
-    let mut batch = Vec::with_capacity(BATCH);
-    let mut waiting = Vec::new();
-    while let Some(first) = rx.recv().await {
-        // Gather for a moment (or until a batch is full, or someone waits
-        // on a flush): at a few thousand refreshes a second that turns a
-        // transaction per event into one per few hundred.
-        let deadline = tokio::time::Instant::now() + LINGER;
-        let mut next = Some(first);
-        while let Some(message) = next.take() {
-            match message {
-                Message::Event(event) => batch.push(event),
-                Message::Flush(done) => {
-                    waiting.push(done);
-                    // Take what is already queued, then write at once.
-                    while batch.len() < BATCH {
-                        match rx.try_recv() {
-                            Ok(Message::Event(event)) => batch.push(event),
-                            Ok(Message::Flush(done)) => waiting.push(done),
-                            Err(_) => break,
-                        }
-                    }
-                    break;
-                }
-            }
-            if batch.len() >= BATCH {
-                break;
-            }
-            next = tokio::time::timeout_at(deadline, rx.recv()).await.ok().flatten();
+/// Stores what has gathered every [`LINGER`] (or at once when woken), in
+/// batches of at most [`BATCH`] rows, one statement each.
+async fn write_events(db: Db, shared: Weak<Shared>) {
+    loop {
+        let Some(wake) = shared.upgrade() else { break };
+        tokio::select! {
+            () = wake.wake.notified() => {}
+            () = tokio::time::sleep(LINGER) => {}
         }
-        if !batch.is_empty() {
+        drop(wake);
+        let Some(shared) = shared.upgrade() else { break };
+        let Ok((events, through)) =
+            shared.pending.lock().map(|mut pending| (std::mem::take(&mut pending.events), pending.queued))
+        else {
+            break;
+        };
+        for batch in events.chunks(BATCH) {
             // One retry (a busy or restarting database), then the batch is
             // counted as lost rather than blocking every later event.
-            if let Err(first) = crate::store::events::insert_events(&db, &batch).await {
+            if let Err(first) = crate::store::events::insert_events(&db, batch).await {
                 tracing::warn!(error = %first, events = batch.len(), "storing audit events failed; retrying");
                 tokio::time::sleep(Duration::from_millis(200)).await;
-                if let Err(err) = crate::store::events::insert_events(&db, &batch).await {
-                    dropped.inc_by(batch.len() as u64);
+                if let Err(err) = crate::store::events::insert_events(&db, batch).await {
+                    shared.dropped.inc_by(batch.len() as u64);
                     tracing::error!(error = %err, events = batch.len(), "audit events lost");
                 }
             }
-            batch.clear();
         }
-        for done in waiting.drain(..) {
-            let _ = done.send(());
-        }
+        shared.done.send_replace(through);
     }
 }
