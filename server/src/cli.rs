@@ -128,7 +128,12 @@ impl Failure {
 
 impl From<ApiError> for Failure {
     fn from(err: ApiError) -> Self {
-        if err.status().is_client_error() { Self::usage(err.to_string()) } else { Self::other(err) }
+        match err {
+            // The operator sees the cause a client never would.
+            ApiError::Internal(cause) => Self::other(format!("{cause:#}")),
+            err if err.status().is_client_error() => Self::usage(err.to_string()),
+            err => Self::other(err),
+        }
     }
 }
 
@@ -208,11 +213,6 @@ async fn act(state: &AppState, command: Command) -> Result<(), Failure> {
             println!("revoked {n} session(s) of {}", user.email);
         }
         Command::Keys(KeysCommand::Rotate) => {
-            if state.config.signing_key_file.is_some() {
-                return Err(Failure::usage(
-                    "the signing key comes from AUTH_SIGNING_KEY_FILE: replace that file and restart instead",
-                ));
-            }
             let kid = ops::rotate_keys(state).await?;
             println!("new current key {kid}; running servers pick it up within {} s", keys::RELOAD_INTERVAL.as_secs());
         }

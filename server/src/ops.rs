@@ -100,13 +100,15 @@ pub async fn revoke_sessions(
 
 /// Makes a new signing key current (see [`keys::rotate`]) and reloads this
 /// instance's keys; returns the new `kid`.
-pub async fn rotate_keys(state: &AppState) -> anyhow::Result<String> {
-    anyhow::ensure!(
-        state.config.signing_key_file.is_none(),
-        "the signing key comes from AUTH_SIGNING_KEY_FILE: replace that file and restart instead"
-    );
-    let kid = keys::rotate(&state.db).await?;
-    state.keys.reload(&state.db).await?;
+/// With `AUTH_SIGNING_KEY_FILE` there is nothing to rotate: `422`.
+pub async fn rotate_keys(state: &AppState) -> Result<String, ApiError> {
+    if state.config.signing_key_file.is_some() {
+        return Err(ApiError::InvalidInput(
+            "the signing key comes from AUTH_SIGNING_KEY_FILE: replace that file and restart instead".into(),
+        ));
+    }
+    let kid = keys::rotate(&state.db).await.map_err(ApiError::Internal)?;
+    state.keys.reload(&state.db).await.map_err(ApiError::Internal)?;
     state.audit.record(Event::new(EventKind::KeyRotated).detail(format!("new kid {kid}")));
     Ok(kid)
 }

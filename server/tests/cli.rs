@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use app::types::{SessionInfo, UserView};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use common::process::server_command;
 use common::*;
 use ed25519_dalek::SigningKey;
 use ed25519_dalek::pkcs8::EncodePrivateKey;
@@ -92,17 +93,10 @@ impl Run {
 /// PATH, `RUST_LOG=warn`, `NO_COLOR`), in `cwd` (no `.env` there), feeding
 /// `stdin` when given. Waits at most 60 s.
 async fn run_binary(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>, cwd: &Path) -> Run {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_server"));
+    let mut command = tokio::process::Command::from(server_command(cwd));
     command
         .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        // Coverage runs (cargo llvm-cov) tell the binary where to write its profile.
-        .envs(std::env::vars_os().filter(|(name, _)| name.to_string_lossy().starts_with("LLVM_PROFILE")))
         .env("RUST_LOG", "warn")
-        .env("NO_COLOR", "1")
-        .env("RUST_BACKTRACE", "1")
-        .current_dir(cwd)
         .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -8,21 +8,18 @@
 
 mod common;
 
-use std::fs::File;
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use app::types::AuthEventView;
+use common::process::{ServerProcess, send_signal, tail};
 use common::*;
 use reqwest::Method;
 use reqwest::header::SET_COOKIE;
 use tempfile::TempDir;
 
-const LISTENING: &str = "listening on http://";
 /// How long the burst may take to rotate every session once (the signal
 /// waits for that).
 const WARM_UP_LIMIT: Duration = Duration::from_secs(30);
@@ -54,136 +51,20 @@ impl Database {
     }
 }
 
-/// The server binary as a child process; killed when dropped, so a failing
-/// test never leaves it running.
-struct ServerProcess {
-    child: Child,
-    log_path: PathBuf,
-}
-
-impl ServerProcess {
-    /// Starts `server [args]` on `db` with `env` on top of the test's
-    /// settings, logging to `db.dir/{name}.log`.
-    fn start(db: &Database, name: &str, args: &[&str], env: &[(&str, &str)]) -> ServerProcess {
-        let log_path = db.dir.path().join(format!("{name}.log"));
-        let log = File::create(&log_path).expect("create the log file");
-        let log_for_stderr = log.try_clone().expect("share the log file");
-        let child = Command::new(env!("CARGO_BIN_EXE_server"))
-            .args(args)
-            // Only what we set: no outside AUTH_* or DATABASE_URL, and a cwd
-            // without a .env file.
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            // Coverage runs (cargo llvm-cov) tell the binary where to write its profile.
-            .envs(std::env::vars_os().filter(|(name, _)| name.to_string_lossy().starts_with("LLVM_PROFILE")))
-            .env("DATABASE_URL", &db.url)
-            .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
-            .env("AUTH_RATE_LIMITS", "off")
-            // A rotation the server committed but whose answer never reached
-            // the client leaves the client holding the parent token; a wide
-            // grace keeps that case from passing for a lost rotation. What
-            // is tested is that every *acknowledged* token survives.
-            .env("AUTH_REUSE_GRACE_SECS", "120")
-            .env("RUST_LOG", "info,sqlx=warn")
-            .env("NO_COLOR", "1")
-            .env("RUST_BACKTRACE", "1")
-            .envs(env.iter().copied())
-            .current_dir(db.dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(log))
-            .stderr(Stdio::from(log_for_stderr))
-            .spawn()
-            .expect("start the server binary");
-        ServerProcess { child, log_path }
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    fn log(&self) -> String {
-        std::fs::read(&self.log_path).map(|bytes| String::from_utf8_lossy(&bytes).into_owned()).unwrap_or_default()
-    }
-
-    /// Waits (at most 60 s) for the "listening on http://ADDR" line.
-    async fn wait_until_listening(&mut self) -> SocketAddr {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let log = self.log();
-            if let Some(addr) = listening_addr(&log) {
-                return addr;
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("the server exited early ({status}); log:\n{}", tail(&log));
-            }
-            if Instant::now() >= deadline {
-                panic!("no `{LISTENING}` line within 60 s; log:\n{}", tail(&log));
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    /// Waits for the process to exit; `None` when it is still running
-    /// after `limit`.
-    async fn wait_for_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
-        let deadline = Instant::now() + limit;
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Some(status);
-            }
-            if Instant::now() >= deadline {
-                return None;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-    }
-
-    /// Asks the server to stop (SIGTERM); kills it if it has not stopped
-    /// within 5 s.
-    async fn stop(&mut self) {
-        send_signal(self.pid(), "-TERM");
-        if self.wait_for_exit(Duration::from_secs(5)).await.is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-/// `kill -SIGNAL pid`; asserts that the signal was delivered.
-fn send_signal(pid: u32, signal: &str) {
-    let pid = pid.to_string();
-    let status = Command::new("kill")
-        .args([signal, pid.as_str()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("run kill");
-    assert!(status.success(), "kill {signal} {pid} failed: {status}");
-}
-
-fn listening_addr(log: &str) -> Option<SocketAddr> {
-    let start = log.find(LISTENING)? + LISTENING.len();
-    let addr: String =
-        log[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '[' | ']')).collect();
-    addr.parse().ok()
-}
-
-/// The last 4 KB of a log, for failure messages.
-fn tail(log: &str) -> &str {
-    let mut start = log.len().saturating_sub(4096);
-    while !log.is_char_boundary(start) {
-        start += 1;
-    }
-    &log[start..]
+/// Starts `server [args]` on `db` with `env` on top of this test's
+/// settings, logging to `db.dir/{name}.*.log`.
+fn start_server(db: &Database, name: &str, args: &[&str], env: &[(&str, &str)]) -> ServerProcess {
+    let mut vars = vec![
+        ("DATABASE_URL", db.url.as_str()),
+        // A rotation the server committed but whose answer never reached
+        // the client leaves the client holding the parent token; a wide
+        // grace keeps that case from passing for a lost rotation. What
+        // is tested is that every *acknowledged* token survives.
+        ("AUTH_REUSE_GRACE_SECS", "120"),
+        ("RUST_LOG", "info,sqlx=warn"),
+    ];
+    vars.extend_from_slice(env);
+    ServerProcess::start(db.dir.path(), name, args, &vars)
 }
 
 /// What one session's refresh loop saw.
@@ -289,7 +170,7 @@ async fn refreshed_events(api: &Api, admin: &Jar, user_id: &str, session_id: &st
 async fn burst_then_signal(args: &[&str], signal: &str, sessions: usize) {
     // Arrange: a server with `sessions` registered users.
     let db = Database::new().await;
-    let mut server = ServerProcess::start(&db, "first", args, &[]);
+    let mut server = start_server(&db, "first", args, &[]);
     let addr = server.wait_until_listening().await;
     let api = Api::for_addr(addr);
     let mut registrations = tokio::task::JoinSet::new();
@@ -383,12 +264,8 @@ async fn burst_then_signal(args: &[&str], signal: &str, sessions: usize) {
     );
 
     // Assert: no acknowledged rotation lost.
-    let mut second = ServerProcess::start(
-        &db,
-        "second",
-        &[],
-        &[("AUTH_ADMIN_EMAIL", ADMIN_EMAIL), ("AUTH_ADMIN_PASSWORD", ADMIN_PASSWORD)],
-    );
+    let mut second =
+        start_server(&db, "second", &[], &[("AUTH_ADMIN_EMAIL", ADMIN_EMAIL), ("AUTH_ADMIN_PASSWORD", ADMIN_PASSWORD)]);
     let addr = second.wait_until_listening().await;
     let api = Api::for_addr(addr);
     // The audit log first (the checks below refresh once more): shutdown

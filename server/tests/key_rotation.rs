@@ -7,11 +7,11 @@
 
 mod common;
 
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use common::process::server_command;
 use common::*;
 use ed25519_dalek::SigningKey;
 use ed25519_dalek::pkcs8::EncodePrivateKey;
@@ -32,19 +32,12 @@ struct Cli {
 /// the environment given here (no outside AUTH_* and a cwd without `.env`).
 async fn server_cli(database_url: &str, extra_env: &[(&str, &str)], args: &[&str]) -> Cli {
     let cwd = tempfile::tempdir().expect("a temp dir for the CLI");
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_server"));
+    let mut command = tokio::process::Command::from(server_command(cwd.path()));
     command
         .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        // Coverage runs (cargo llvm-cov) tell the binary where to write its profile.
-        .envs(std::env::vars_os().filter(|(name, _)| name.to_string_lossy().starts_with("LLVM_PROFILE")))
         .env("DATABASE_URL", database_url)
         .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
         .env("AUTH_RATE_LIMITS", "off")
-        .env("NO_COLOR", "1")
-        .current_dir(cwd.path())
-        .stdin(Stdio::null())
         .kill_on_drop(true);
     for (name, value) in extra_env {
         command.env(name, value);

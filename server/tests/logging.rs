@@ -7,137 +7,28 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::fs::File;
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
+use common::process::{LISTENING, ServerProcess, tail};
 use common::*;
 use reqwest::Method;
 use reqwest::header::COOKIE;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-const LISTENING: &str = "listening on http://";
 const WRONG_PASSWORD: &str = "wrong-password-log-probe";
 const REQUEST_ID: &str = "x-request-id";
 
-/// The server binary as a child process with stdout and stderr in files of
-/// their own; killed when dropped.
-struct ServerProcess {
-    child: Child,
-    stdout_path: PathBuf,
-    stderr_path: PathBuf,
-    _dir: TempDir,
-}
-
-impl ServerProcess {
-    async fn start() -> ServerProcess {
-        let dir = tempfile::tempdir().expect("a temp dir for the server");
-        let database_url = match postgres_database_for(dir.path()).await {
-            Some(url) => url,
-            None => format!("sqlite://{}/app.db", dir.path().display()),
-        };
-        let stdout_path = dir.path().join("stdout.log");
-        let stderr_path = dir.path().join("stderr.log");
-        let stdout = File::create(&stdout_path).expect("create the stdout file");
-        let stderr = File::create(&stderr_path).expect("create the stderr file");
-        let child = Command::new(env!("CARGO_BIN_EXE_server"))
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            // Coverage runs (cargo llvm-cov) tell the binary where to write its profile.
-            .envs(std::env::vars_os().filter(|(name, _)| name.to_string_lossy().starts_with("LLVM_PROFILE")))
-            .env("DATABASE_URL", database_url)
-            .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
-            .env("AUTH_RATE_LIMITS", "off")
-            .env("LOG_FORMAT", "json")
-            .env("RUST_LOG", "debug,sqlx=warn")
-            .env("NO_COLOR", "1")
-            .env("RUST_BACKTRACE", "1")
-            .current_dir(dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(stdout))
-            .stderr(Stdio::from(stderr))
-            .spawn()
-            .expect("start the server binary");
-        ServerProcess { child, stdout_path, stderr_path, _dir: dir }
-    }
-
-    fn stdout(&self) -> String {
-        read_lossy(&self.stdout_path)
-    }
-
-    fn stderr(&self) -> String {
-        read_lossy(&self.stderr_path)
-    }
-
-    /// Waits (at most 60 s) for the "listening on http://ADDR" line.
-    async fn wait_until_listening(&mut self) -> SocketAddr {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let log = self.stdout();
-            if let Some(addr) = listening_addr(&log) {
-                return addr;
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("the server exited early ({status}); stdout:\n{}\nstderr:\n{}", tail(&log), self.stderr());
-            }
-            if Instant::now() >= deadline {
-                panic!("no `{LISTENING}` line within 60 s; stdout:\n{}", tail(&log));
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    /// Asks the server to stop (SIGTERM) so buffered lines are written;
-    /// kills it if it has not stopped within 5 s.
-    async fn stop(&mut self) {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-fn read_lossy(path: &Path) -> String {
-    std::fs::read(path).map(|bytes| String::from_utf8_lossy(&bytes).into_owned()).unwrap_or_default()
-}
-
-fn listening_addr(log: &str) -> Option<SocketAddr> {
-    let start = log.find(LISTENING)? + LISTENING.len();
-    let addr: String =
-        log[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '[' | ']')).collect();
-    addr.parse().ok()
-}
-
-/// The last 4 KB of a log, for failure messages.
-fn tail(log: &str) -> &str {
-    let mut start = log.len().saturating_sub(4096);
-    while !log.is_char_boundary(start) {
-        start += 1;
-    }
-    &log[start..]
+/// The server on a database of its own, logging JSON at debug level; the
+/// temp dir holds its database (SQLite) and log files.
+async fn start_server() -> (TempDir, ServerProcess) {
+    let dir = tempfile::tempdir().expect("a temp dir for the server");
+    let database_url = match postgres_database_for(dir.path()).await {
+        Some(url) => url,
+        None => format!("sqlite://{}/app.db", dir.path().display()),
+    };
+    let env = [("DATABASE_URL", database_url.as_str()), ("LOG_FORMAT", "json"), ("RUST_LOG", "debug,sqlx=warn")];
+    let server = ServerProcess::start(dir.path(), "server", &[], &env);
+    (dir, server)
 }
 
 /// Every string value stored under the key `key`, anywhere in `value`.
@@ -215,7 +106,7 @@ impl Seen {
 #[tokio::test]
 async fn json_logs_are_one_object_a_line_carry_request_ids_and_no_secrets() {
     // Arrange
-    let mut server = ServerProcess::start().await;
+    let (_dir, mut server) = start_server().await;
     let addr = server.wait_until_listening().await;
     let api = Api::for_addr(addr);
     let mut seen = Seen::default();

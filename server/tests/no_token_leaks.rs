@@ -5,121 +5,22 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::fs::File;
-use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
+use common::process::{LISTENING, ServerProcess};
 use common::*;
 use reqwest::header::SET_COOKIE;
 use tempfile::TempDir;
 
-const LISTENING: &str = "listening on http://";
 const WRONG_PASSWORD: &str = "wrong-password-leak-probe";
 
-/// The server binary as a child process; killed when dropped, so a failing
-/// test never leaves it running.
-struct ServerProcess {
-    child: Child,
-    log_path: PathBuf,
-    _dir: TempDir,
-}
-
-impl ServerProcess {
-    fn start() -> ServerProcess {
-        let dir = tempfile::tempdir().expect("a temp dir for the server");
-        let log_path = dir.path().join("server.log");
-        let log = File::create(&log_path).expect("create the log file");
-        let log_for_stderr = log.try_clone().expect("share the log file");
-        let child = Command::new(env!("CARGO_BIN_EXE_server"))
-            // Only what we set: no outside AUTH_* or DATABASE_URL, and a cwd
-            // without a .env file.
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            // Coverage runs (cargo llvm-cov) tell the binary where to write its profile.
-            .envs(std::env::vars_os().filter(|(name, _)| name.to_string_lossy().starts_with("LLVM_PROFILE")))
-            .env("DATABASE_URL", format!("sqlite://{}/app.db", dir.path().display()))
-            .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
-            .env("AUTH_RATE_LIMITS", "off")
-            .env("RUST_LOG", "debug")
-            .env("NO_COLOR", "1")
-            .env("RUST_BACKTRACE", "1")
-            .current_dir(dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(log))
-            .stderr(Stdio::from(log_for_stderr))
-            .spawn()
-            .expect("start the server binary");
-        ServerProcess { child, log_path, _dir: dir }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read(&self.log_path).map(|bytes| String::from_utf8_lossy(&bytes).into_owned()).unwrap_or_default()
-    }
-
-    /// Waits (at most 60 s) for the "listening on http://ADDR" line.
-    async fn wait_until_listening(&mut self) -> SocketAddr {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let log = self.log();
-            if let Some(addr) = listening_addr(&log) {
-                return addr;
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("the server exited early ({status}); log:\n{}", tail(&log));
-            }
-            if Instant::now() >= deadline {
-                panic!("no `{LISTENING}` line within 60 s; log:\n{}", tail(&log));
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    /// Asks the server to stop (SIGTERM) so buffered log lines are written;
-    /// kills it if it has not stopped within 5 s.
-    async fn stop(&mut self) {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-fn listening_addr(log: &str) -> Option<SocketAddr> {
-    let start = log.find(LISTENING)? + LISTENING.len();
-    let addr: String =
-        log[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '[' | ']')).collect();
-    addr.parse().ok()
-}
-
-/// The last 4 KB of a log, for failure messages.
-fn tail(log: &str) -> &str {
-    let mut start = log.len().saturating_sub(4096);
-    while !log.is_char_boundary(start) {
-        start += 1;
-    }
-    &log[start..]
+/// The server on a SQLite file of its own with `RUST_LOG=debug`; the temp
+/// dir holds the database and the log files.
+fn start_server() -> (TempDir, ServerProcess) {
+    let dir = tempfile::tempdir().expect("a temp dir for the server");
+    let database_url = format!("sqlite://{}/app.db", dir.path().display());
+    let server =
+        ServerProcess::start(dir.path(), "server", &[], &[("DATABASE_URL", &database_url), ("RUST_LOG", "debug")]);
+    (dir, server)
 }
 
 /// Every token the server handed out, and everything else it said.
@@ -163,7 +64,7 @@ impl Seen {
 #[tokio::test]
 async fn tokens_never_appear_in_bodies_headers_or_logs() {
     // Arrange
-    let mut server = ServerProcess::start();
+    let (_dir, mut server) = start_server();
     let addr = server.wait_until_listening().await;
     let api = Api::for_addr(addr);
     let mut seen = Seen::default();

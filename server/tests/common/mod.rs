@@ -22,6 +22,8 @@ use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub mod process;
+
 pub const DEFAULT_ACCESS_COOKIE: &str = "__Host-access";
 pub const DEFAULT_REFRESH_COOKIE: &str = "__Secure-refresh";
 /// Access token life when `AUTH_ACCESS_TTL_SECS` is unset.
