@@ -51,6 +51,8 @@ test('without cookies the server sends the visitor to sign in, not a dashboard',
   expect(html.headers()['location']).toBe('/api/auth/resume?next=/');
 
   await page.goto('/');
-  await expect(page).toHaveURL(/\/login\?reason=signed_out(&next=%2F|&next=\/)?$/);
+  await expect(page).toHaveURL(/\/login(\?next=(%2F|\/))?$/);
   await expect(page.getByTestId('login-form')).toBeVisible();
+  // A first visit: nobody signed out, so the page does not say so.
+  await expect(page.getByText('You are signed out')).toHaveCount(0);
 });

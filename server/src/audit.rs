@@ -43,6 +43,8 @@ pub enum EventKind {
     PasswordChanged,
     RoleChanged,
     KeyRotated,
+    SessionEvicted,
+    MacKeyRotated,
 }
 
 impl EventKind {
@@ -59,11 +61,13 @@ impl EventKind {
             Self::PasswordChanged => "password_changed",
             Self::RoleChanged => "role_changed",
             Self::KeyRotated => "key_rotated",
+            Self::SessionEvicted => "session_evicted",
+            Self::MacKeyRotated => "mac_key_rotated",
         }
     }
 
     /// Every kind, for validating a filter.
-    pub const ALL: [EventKind; 11] = [
+    pub const ALL: [EventKind; 13] = [
         Self::Registered,
         Self::LoginSucceeded,
         Self::LoginFailed,
@@ -75,6 +79,8 @@ impl EventKind {
         Self::PasswordChanged,
         Self::RoleChanged,
         Self::KeyRotated,
+        Self::SessionEvicted,
+        Self::MacKeyRotated,
     ];
 }
 

@@ -12,13 +12,13 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::{
     audit::{Event, EventKind},
-    auth::keys,
-    config::{Config, VARIABLES},
+    auth::{keys, mac_keys},
+    config::{Config, ConfigError, VARIABLES},
     db::Db,
     domain::{Email, NewPassword, Roles},
     error::ApiError,
     ops::{self, Actor},
-    startup::{Application, build_state},
+    startup::{Application, prepare_state},
     state::AppState,
     store::{self, sessions::RevokeReason},
 };
@@ -87,6 +87,10 @@ pub enum KeysCommand {
     Rotate,
     /// List the signing keys and their status.
     List,
+    /// Make a new refresh-token MAC key current; tokens under the old one
+    /// still refresh (once each) for one refresh life
+    /// (AUTH_REFRESH_IDLE_SECS), so nobody is signed out.
+    RotateMac,
 }
 
 /// Parses the command line (exits on `--help`, `--version` or a usage error).
@@ -149,6 +153,17 @@ impl From<anyhow::Error> for Failure {
     }
 }
 
+impl Failure {
+    /// A start-up failure: exit 2 when the configuration is at fault (it
+    /// names the variable), 1 otherwise.
+    fn start_up(err: anyhow::Error) -> Self {
+        match err.downcast_ref::<ConfigError>() {
+            Some(config) => Self::usage(format!("configuration: {config}")),
+            None => Self::other(format!("start-up failed: {err:#}")),
+        }
+    }
+}
+
 /// Runs a command to its end.
 pub async fn run(command: Command, config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> ExitCode {
     let result = match command {
@@ -157,14 +172,14 @@ pub async fn run(command: Command, config: Config, shutdown: impl Future<Output 
         other => {
             // Operator actions get the whole state: the same code paths,
             // cache drops and audit events as the API.
-            match build_state(config).await {
+            match prepare_state(config).await {
                 Ok(state) => {
                     let result = act(&state, other).await;
                     state.audit.flush().await;
                     state.db.close().await;
                     result
                 }
-                Err(err) => Err(Failure::other(format!("start-up failed: {err:#}"))),
+                Err(err) => Err(Failure::start_up(err)),
             }
         }
     };
@@ -178,7 +193,7 @@ pub async fn run(command: Command, config: Config, shutdown: impl Future<Output 
 }
 
 async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), Failure> {
-    let app = Application::build(config).await.map_err(|err| Failure::other(format!("start-up failed: {err:#}")))?;
+    let app = Application::build(config).await.map_err(Failure::start_up)?;
     app.run_until(shutdown).await.map_err(|err| Failure::other(format!("server error: {err}")))
 }
 
@@ -222,11 +237,19 @@ async fn act(state: &AppState, command: Command) -> Result<(), Failure> {
             for key in store::keys::list_signing_keys(&state.db).await? {
                 let status = match key.retired_at {
                     None => "current".to_owned(),
-                    Some(at) if at + window >= now => format!("verifying until {}", at + window),
+                    Some(at) if at + window >= now => format!("verifying until {}", utc(at + window)),
                     Some(_) => "expired".to_owned(),
                 };
-                println!("{}  created {}  {status}", key.kid, key.created_at);
+                println!("{}  created {}  {status}", key.kid, utc(key.created_at));
             }
+        }
+        Command::Keys(KeysCommand::RotateMac) => {
+            let until = ops::rotate_mac_key(state).await?;
+            println!(
+                "new refresh MAC key; tokens under the old one refresh until {} (running servers pick it up within {} s)",
+                utc(until),
+                mac_keys::RELOAD_INTERVAL.as_secs()
+            );
         }
     }
     Ok(())
@@ -249,4 +272,12 @@ fn read_password() -> Result<String, Failure> {
     let mut line = String::new();
     stdin.lock().read_line(&mut line).map_err(|err| Failure::other(format!("reading the password: {err}")))?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// Unix seconds as an RFC 3339 UTC time people can read (`2026-12-04T18:00:00Z`).
+fn utc(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_else(|| unix.to_string())
 }

@@ -32,10 +32,17 @@ pub const VARIABLES: &[Variable] = &[
     var("AUTH_ISSUER", "AUTH_PUBLIC_ORIGIN", "JWT iss"),
     var("AUTH_AUDIENCE", "AUTH_PUBLIC_ORIGIN", "JWT aud"),
     var("AUTH_SIGNING_KEY_FILE", "–", "Ed25519 PKCS#8 PEM to sign with; unset: keys live in the database (rotatable)"),
+    var(
+        "AUTH_SECRET_KEY_FILE",
+        "–",
+        "a 32-byte key (64 hex digits) that encrypts the refresh MAC key and signing keys kept in the database",
+    ),
     var("AUTH_COOKIE_SECURE", "true", "the Secure cookie attribute; false only for plain-http setups off localhost"),
     var("AUTH_ACCESS_COOKIE", "__Host-access", "access cookie name"),
     var("AUTH_REFRESH_COOKIE", "__Secure-refresh", "refresh cookie name"),
     var("AUTH_RATE_LIMITS", "on", "brute-force limits; off only for load tests"),
+    var("AUTH_PASSWORD_QUEUE", "32", "password hashes that may wait for a turn; beyond: 503 with Retry-After"),
+    var("AUTH_MAX_SESSIONS_PER_USER", "50", "live sessions per user; a new sign-in ends the least recently used"),
     var("AUTH_TRUSTED_PROXIES", "–", "proxy IPs whose X-Forwarded-For is believed, comma-separated"),
     var("AUTH_ADMIN_EMAIL", "–", "with AUTH_ADMIN_PASSWORD: this account exists with role admin after start"),
     var("AUTH_ADMIN_PASSWORD", "–", "the seeded admin's password (used only when the account is created)"),
@@ -135,6 +142,13 @@ pub struct Config {
     pub refresh_cookie: String,
     /// `AUTH_RATE_LIMITS`: brute-force limits on (`on`) or off (`off`).
     pub rate_limits: bool,
+    /// `AUTH_PASSWORD_QUEUE`: how many password hashes may wait for a turn.
+    pub password_queue: usize,
+    /// `AUTH_MAX_SESSIONS_PER_USER`: live sessions one user may hold.
+    pub max_sessions_per_user: i64,
+    /// `AUTH_SECRET_KEY_FILE`: the key that encrypts the secrets kept in
+    /// the database (refresh MAC keys, signing keys).
+    pub secret_key_file: Option<PathBuf>,
     /// `AUTH_TRUSTED_PROXIES`: addresses whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// `AUTH_ADMIN_EMAIL` + `AUTH_ADMIN_PASSWORD`: an admin made at start.
@@ -156,6 +170,9 @@ pub struct Config {
     pub site_pkg_dir: String,
     /// `LEPTOS_OUTPUT_NAME`: the bundle's file name stem.
     pub output_name: String,
+    /// Not read from the environment: a test sets it to play an instance
+    /// whose clock runs this many seconds off ([`crate::state::AppState::now`]).
+    pub clock_offset_secs: i64,
 }
 
 impl Config {
@@ -240,6 +257,14 @@ impl Config {
         }
 
         let rate_limits = flag("AUTH_RATE_LIMITS", get("AUTH_RATE_LIMITS"), true)?;
+        let count = |name: &'static str, default: i64, range: std::ops::RangeInclusive<i64>| match get(name) {
+            None => Ok(default),
+            Some(v) => v.parse::<i64>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+                invalid(name, format!("expected a whole number from {} to {}", range.start(), range.end()))
+            }),
+        };
+        let password_queue = count("AUTH_PASSWORD_QUEUE", 32, 0..=100_000)? as usize;
+        let max_sessions_per_user = count("AUTH_MAX_SESSIONS_PER_USER", 50, 1..=100_000)?;
         let trusted_proxies = get("AUTH_TRUSTED_PROXIES")
             .map(|list| {
                 list.split(',')
@@ -306,6 +331,9 @@ impl Config {
             access_cookie,
             refresh_cookie,
             rate_limits,
+            password_queue,
+            max_sessions_per_user,
+            secret_key_file: get("AUTH_SECRET_KEY_FILE").map(PathBuf::from),
             trusted_proxies,
             admin,
             tls,
@@ -316,6 +344,7 @@ impl Config {
             site_root: get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
             site_pkg_dir: get("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".into()),
             output_name: get("LEPTOS_OUTPUT_NAME").unwrap_or_else(|| "cookie-auth".into()),
+            clock_offset_secs: 0,
         })
     }
 

@@ -86,6 +86,15 @@ impl Db {
         Ok(())
     }
 
+    /// Picks the spelling of a statement for this backend, where the two
+    /// differ (the database's clock, say).
+    pub fn dialect(&self, sqlite: &'static str, postgres: &'static str) -> &'static str {
+        match self {
+            Self::Sqlite { .. } => sqlite,
+            Self::Postgres(_) => postgres,
+        }
+    }
+
     /// True when the database answers a trivial query.
     pub async fn ping(&self) -> bool {
         on_pool!(self, read, |pool| sqlx::query("SELECT 1").execute(pool).await.is_ok())

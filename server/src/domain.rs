@@ -1,6 +1,8 @@
 //! Input validated once at the edge: an [`Email`] or a [`NewPassword`] that
 //! exists is acceptable, so deeper code never re-checks.
 
+use unicode_normalization::UnicodeNormalization;
+
 use crate::error::ApiError;
 
 /// Longest email accepted (RFC 5321's path limit).
@@ -10,19 +12,24 @@ const MIN_PASSWORD_CHARS: usize = 8;
 /// …and at most this many, so hashing cost stays bounded.
 pub const MAX_PASSWORD_CHARS: usize = 1024;
 
-/// A plausible email address, trimmed and lower-cased (Unicode-aware), so
-/// `A@Example.com` and `a@example.com` are one account.
+/// A plausible email address, trimmed, NFC-normalised and lower-cased
+/// (Unicode-aware), so `A@Example.com` and `a@example.com` are one account,
+/// and so are the composed and decomposed spellings of `jörg@…`.
+///
+/// Characters that show nothing are refused: a zero-width space, joiner or
+/// BOM, a bidi control, a variation selector would make an invisible twin
+/// of another address (the same on every screen, a different account).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, ApiError> {
-        let email = raw.trim().to_lowercase();
+        let email: String = raw.trim().nfc().collect::<String>().to_lowercase();
         let invalid = || ApiError::InvalidInput("enter a valid email address".into());
         if email.is_empty() || email.len() > MAX_EMAIL_LEN {
             return Err(invalid());
         }
-        if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if email.chars().any(|c| c.is_whitespace() || c.is_control() || is_invisible(c)) {
             return Err(invalid());
         }
         let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
@@ -40,6 +47,25 @@ impl Email {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// True for a character that renders as nothing (or as blank) on its own:
+/// format characters (zero-width space and joiners, word joiner, BOM, bidi
+/// controls, soft hyphen), separators, private-use and unassigned code
+/// points, and the invisible letters and marks that are not `Cf`.
+fn is_invisible(c: char) -> bool {
+    use unicode_properties::{GeneralCategory as G, UnicodeGeneralCategory};
+    matches!(
+        c.general_category(),
+        G::Format | G::PrivateUse | G::Unassigned | G::SpaceSeparator | G::LineSeparator | G::ParagraphSeparator
+    ) || matches!(c,
+        '\u{034F}'                      // combining grapheme joiner
+        | '\u{115F}' | '\u{1160}'        // Hangul choseong/jungseong fillers
+        | '\u{3164}' | '\u{FFA0}'        // Hangul fillers
+        | '\u{180B}'..='\u{180F}'        // Mongolian variation selectors
+        | '\u{FE00}'..='\u{FE0F}'        // variation selectors
+        | '\u{E0100}'..='\u{E01EF}'      // variation selectors supplement
+    )
 }
 
 /// A password acceptable for a new account.
@@ -78,6 +104,24 @@ mod tests {
             assert!(Email::parse(bad).is_err(), "{bad:?} accepted");
         }
         assert!(Email::parse(&format!("{}@b.c", "a".repeat(300))).is_err());
+    }
+
+    #[test]
+    fn invisible_characters_make_no_twin_of_an_address() {
+        for invisible in [
+            '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{202E}', '\u{2066}', '\u{00AD}', '\u{FE0F}',
+            '\u{3164}',
+        ] {
+            let twin = format!("ad{invisible}min@example.com");
+            assert!(Email::parse(&twin).is_err(), "{twin:?} accepted");
+        }
+    }
+
+    #[test]
+    fn composed_and_decomposed_spellings_are_one_address() {
+        let composed = Email::parse("j\u{00F6}rg@example.de").unwrap();
+        let decomposed = Email::parse("jo\u{0308}rg@example.de").unwrap();
+        assert_eq!(composed, decomposed);
     }
 
     #[test]

@@ -5,12 +5,16 @@
 
 use crate::{
     audit::{Event, EventKind},
-    auth::keys,
+    auth::{keys, mac_keys},
     client::Client,
     domain::{Email, NewPassword, Roles},
     error::ApiError,
     state::AppState,
-    store::{self, sessions::RevokeReason, users::UserRow},
+    store::{
+        self,
+        sessions::RevokeReason,
+        users::{RolesSet, UserRow},
+    },
 };
 
 /// Who asked for an action: an HTTP caller (user id and client) or the CLI.
@@ -69,8 +73,12 @@ pub async fn set_roles(state: &AppState, user: &UserRow, roles: &Roles, actor: A
         // the user through a refresh) and no event.
         return Ok(user.clone());
     }
-    if !store::users::set_user_roles(&state.db, &user.id, &after, store::now()).await? {
-        return Err(ApiError::NotFound);
+    match store::users::set_user_roles(&state.db, &user.id, &after, store::now()).await? {
+        RolesSet::Done => {}
+        RolesSet::NotFound => return Err(ApiError::NotFound),
+        RolesSet::LastAdmin => {
+            return Err(ApiError::InvalidInput("this is the last admin: make another account admin first".into()));
+        }
     }
     state.gate.forget_user(&user.id);
     tracing::info!(user_id = %user.id, roles = %after, "roles changed");
@@ -107,8 +115,19 @@ pub async fn rotate_keys(state: &AppState) -> Result<String, ApiError> {
             "the signing key comes from AUTH_SIGNING_KEY_FILE: replace that file and restart instead".into(),
         ));
     }
-    let kid = keys::rotate(&state.db).await.map_err(ApiError::Internal)?;
+    let kid = keys::rotate(&state.db, &state.sealer).await.map_err(ApiError::Internal)?;
     state.keys.reload(&state.db).await.map_err(ApiError::Internal)?;
     state.audit.record(Event::new(EventKind::KeyRotated).detail(format!("new kid {kid}")));
     Ok(kid)
+}
+
+/// Makes a new refresh MAC key current and reloads this instance's keys;
+/// tokens under the old key still refresh (once each: the answer carries a
+/// token under the new key) for one refresh life. Returns when that ends.
+pub async fn rotate_mac_key(state: &AppState) -> Result<i64, ApiError> {
+    let grace = state.config.refresh_idle_secs;
+    let until = mac_keys::rotate(&state.db, &state.sealer, grace).await.map_err(ApiError::Internal)?;
+    state.refresh_keys.reload(&state.db).await.map_err(ApiError::Internal)?;
+    state.audit.record(Event::new(EventKind::MacKeyRotated).detail(format!("previous key verifies until {until}")));
+    Ok(until)
 }

@@ -10,10 +10,16 @@ use tokio::net::TcpListener;
 use crate::{
     audit::Audit,
     auth::{
-        gate::SessionGate, keys::Keys, limits::Limits, password::Passwords, refresh::RefreshKey, tokens::AccessTokens,
+        gate::SessionGate,
+        keys::Keys,
+        limits::Limits,
+        mac_keys::{self, RefreshKeys},
+        password::Passwords,
+        sealing::Sealer,
+        tokens::AccessTokens,
         verified::VerifiedTokens,
     },
-    config::{Config, MetricsMode},
+    config::{Config, ConfigError, MetricsMode},
     db::Db,
     domain::{Email, NewPassword, Roles},
     maintenance,
@@ -160,15 +166,30 @@ fn redirect_to_https(origin: String) -> axum::Router {
     })
 }
 
-/// Everything the handlers share, from config.
+/// Everything the handlers share, from config, with the background work a
+/// serving instance needs (key reloads, pruning) started.
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
+    let state = prepare_state(config).await?;
+    // Background work every instance needs, embedded or not: picking up
+    // rotated keys, and pruning. All of it ends once the database is closed.
+    tokio::spawn(state.keys.clone().reload_periodically(state.db.clone()));
+    tokio::spawn(state.refresh_keys.clone().reload_periodically(state.db.clone()));
+    tokio::spawn(maintenance::run(state.db.clone(), state.config.audit_retention_days));
+    Ok(state)
+}
+
+/// The state alone, with no background work: for one-shot commands, which
+/// close the database as soon as they are done.
+pub async fn prepare_state(config: Config) -> anyhow::Result<AppState> {
     let db = Db::connect(config.database_url.expose()).await?;
     db.migrate().await?;
-    let keys = Keys::load(&db, &config).await?;
-    let refresh_secret =
-        store::keys::get_or_insert_secret(&db, "refresh_mac_key", &RefreshKey::random_bytes(), store::now()).await?;
+    let sealer = Arc::new(Sealer::from_file(config.secret_key_file.as_deref())?);
+    mac_keys::seal_stored_secrets(&db, &sealer).await?;
+    let keys = Keys::load(&db, &config, sealer.clone()).await?;
+    let refresh_keys = Arc::new(RefreshKeys::load(&db, sealer.clone(), config.refresh_idle_secs).await?);
     let leptos_options = routes::pages::leptos_options(&config);
     let metrics = Arc::new(Metrics::default());
+    let passwords = Passwords::new(config.password_queue)?;
     let state = AppState {
         tokens: Arc::new(AccessTokens::new(&config)),
         limits: Arc::new(Limits::new(config.rate_limits)),
@@ -176,8 +197,9 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         audit: Audit::start(db.clone(), metrics.audit_dropped_counter()),
         db,
         keys: Arc::new(keys),
-        refresh_key: Arc::new(RefreshKey::from_bytes(&refresh_secret)?),
-        passwords: Passwords::new()?,
+        refresh_keys,
+        sealer,
+        passwords,
         gate: Arc::new(SessionGate::default()),
         verified: Arc::new(VerifiedTokens::default()),
         metrics,
@@ -186,16 +208,16 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     if let Some((email, password)) = &state.config.admin {
         seed_admin(&state, email, password.expose()).await?;
     }
-    // Background work every instance needs, embedded or not: picking up
-    // rotated keys, and pruning. Both end once the database is closed.
-    tokio::spawn(state.keys.clone().reload_periodically(state.db.clone()));
-    tokio::spawn(maintenance::run(state.db.clone(), state.config.audit_retention_days));
     Ok(state)
 }
 
-/// Makes sure the configured admin account exists with role `admin`. An
-/// existing account keeps its password (change it in the app) but gains
-/// the role.
+/// Makes sure the configured admin account exists with role `admin`.
+///
+/// An account that already exists gains the role only when
+/// `AUTH_ADMIN_PASSWORD` is its password. Registering proves no ownership of
+/// an email, so without that check whoever registered the address first
+/// (before the operator configured it) would become admin. A mismatch
+/// refuses to start: a [`ConfigError`] (exit 2) naming the variable.
 async fn seed_admin(state: &AppState, email: &str, password: &str) -> anyhow::Result<()> {
     let email = Email::parse(email).map_err(|_| anyhow::anyhow!("AUTH_ADMIN_EMAIL is not a valid email"))?;
     let password =
@@ -203,6 +225,16 @@ async fn seed_admin(state: &AppState, email: &str, password: &str) -> anyhow::Re
     let failed = |err: crate::error::ApiError| anyhow::anyhow!("seeding the admin account: {err}");
     match store::users::find_user_by_email(&state.db, email.as_str()).await? {
         Some(user) => {
+            if !state.passwords.verify(password.into_inner(), Some(user.password_hash.clone())).await.map_err(failed)? {
+                return Err(ConfigError::Invalid {
+                    name: "AUTH_ADMIN_PASSWORD",
+                    reason: "an account with AUTH_ADMIN_EMAIL already exists and this is not its password; \
+                             it is not made admin (whoever registered the address first is not trusted). \
+                             Set that account's password here, or choose another email"
+                        .into(),
+                }
+                .into());
+            }
             let mut roles = user.role_list();
             if !roles.iter().any(|r| r == "admin") {
                 roles.push("admin".into());

@@ -9,8 +9,8 @@ use leptos::config::LeptosOptions;
 use crate::{
     audit::Audit,
     auth::{
-        gate::SessionGate, keys::Keys, limits::Limits, password::Passwords, refresh::RefreshKey, tokens::AccessTokens,
-        verified::VerifiedTokens,
+        gate::SessionGate, keys::Keys, limits::Limits, mac_keys::RefreshKeys, password::Passwords, sealing::Sealer,
+        tokens::AccessTokens, verified::VerifiedTokens,
     },
     config::Config,
     db::Db,
@@ -23,7 +23,9 @@ pub struct AppState {
     pub db: Db,
     pub keys: Arc<Keys>,
     pub tokens: Arc<AccessTokens>,
-    pub refresh_key: Arc<RefreshKey>,
+    pub refresh_keys: Arc<RefreshKeys>,
+    /// Seals the secrets the database keeps (`AUTH_SECRET_KEY_FILE`).
+    pub sealer: Arc<Sealer>,
     pub passwords: Passwords,
     pub gate: Arc<SessionGate>,
     pub verified: Arc<VerifiedTokens>,
@@ -31,4 +33,13 @@ pub struct AppState {
     pub audit: Audit,
     pub metrics: Arc<Metrics>,
     pub leptos_options: LeptosOptions,
+}
+
+impl AppState {
+    /// This instance's clock, Unix seconds. Equal to [`crate::store::now`]
+    /// unless a test set `Config::clock_offset_secs` to play an instance
+    /// whose clock is off.
+    pub fn now(&self) -> i64 {
+        crate::store::now() + self.config.clock_offset_secs
+    }
 }

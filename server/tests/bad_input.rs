@@ -439,3 +439,33 @@ async fn error_bodies_do_not_echo_the_submitted_email() {
         assert_not_echoed(response, "wrong-pass-marker");
     }
 }
+
+#[tokio::test]
+async fn an_email_with_an_invisible_character_is_invalid_input_and_makes_no_twin() {
+    // Arrange: the real account.
+    let app = TestApp::spawn().await;
+    let email = unique_email();
+    assert_status(&app.register(&mut Jar::default(), &email, PASSWORD).await, 201);
+    let (local, domain) = email.split_once('@').expect("an address");
+
+    for invisible in ["\u{200B}", "\u{200C}", "\u{200D}", "\u{2060}", "\u{FEFF}", "\u{202E}", "\u{2067}"] {
+        // Act: the same address on screen, another string underneath.
+        let twin = format!("{local}{invisible}@{domain}");
+        let response = app.register(&mut Jar::default(), &twin, PASSWORD).await;
+
+        // Assert
+        assert_error(&response, 422, "invalid_input");
+    }
+}
+
+#[tokio::test]
+async fn a_decomposed_spelling_of_an_email_is_the_same_account() {
+    let app = TestApp::spawn().await;
+    assert_status(&app.register(&mut Jar::default(), "j\u{00F6}rg@example.de", PASSWORD).await, 201);
+
+    let decomposed = app.register(&mut Jar::default(), "jo\u{0308}rg@example.de", PASSWORD).await;
+    let login = app.login(&mut Jar::default(), "jo\u{0308}rg@example.de", PASSWORD).await;
+
+    assert_error(&decomposed, 409, "email_taken");
+    assert_status(&login, 200);
+}

@@ -366,9 +366,10 @@ async fn user_create_with_nothing_on_stdin_exits_2() {
 
 #[tokio::test]
 async fn user_set_role_sets_exactly_those_roles_and_a_fresh_login_shows_them() {
-    // Arrange
+    // Arrange: two admins (the last one cannot lose the role).
     let (dir, cli) = migrated_database().await;
     cli.create_user(EMAIL, PASSWORD, true).await;
+    cli.create_user("other-admin@example.com", PASSWORD, true).await;
 
     // Act
     let run = cli.run(&["user", "set-role", EMAIL, "user", "editor"]).await;
@@ -383,9 +384,11 @@ async fn user_set_role_sets_exactly_those_roles_and_a_fresh_login_shows_them() {
 
 #[tokio::test]
 async fn user_set_role_on_a_running_server_refuses_the_old_access_token_and_a_refresh_carries_the_new_roles() {
-    // Arrange: an admin signed in on a running server.
+    // Arrange: an admin signed in on a running server (and another admin,
+    // since the last one cannot lose the role).
     let (dir, cli) = migrated_database().await;
     cli.create_user(EMAIL, PASSWORD, true).await;
+    cli.create_user("other-admin@example.com", PASSWORD, true).await;
     let app = app_on(dir, &cli).await;
     let (mut jar, _) = login(&app, EMAIL, PASSWORD).await;
     assert_status(&app.get("/api/admin/users", &jar).await, 200);
@@ -401,6 +404,23 @@ async fn user_set_role_on_a_running_server_refuses_the_old_access_token_and_a_re
     assert_eq!(sorted(&refresh.session_info().user.roles), strings(&["user"]));
     assert_eq!(my_roles(&app, &jar).await, strings(&["user"]));
     assert_error(&app.get("/api/admin/users", &jar).await, 403, "forbidden");
+}
+
+#[tokio::test]
+async fn user_set_role_refuses_to_demote_the_last_admin_with_exit_2() {
+    // Arrange: one admin.
+    let (dir, cli) = migrated_database().await;
+    cli.create_user(EMAIL, PASSWORD, true).await;
+
+    // Act
+    let run = cli.run(&["user", "set-role", EMAIL, "user"]).await;
+
+    // Assert: refused, said why, and the account is still admin.
+    run.assert_bad_input();
+    assert!(run.stderr.contains("last admin"), "{}", run.stderr);
+    let app = app_on(dir, &cli).await;
+    let (_, info) = login(&app, EMAIL, PASSWORD).await;
+    assert_eq!(sorted(&info.user.roles), strings(&["admin", "user"]));
 }
 
 #[tokio::test]
@@ -547,8 +567,10 @@ async fn keys_list_shows_the_one_current_key_and_keys_rotate_adds_a_new_current_
         .split("verifying until")
         .nth(1)
         .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|number| number.parse().ok())
-        .unwrap_or_else(|| panic!("the old key shows `verifying until <unix time>`: {}", old_lines[0]));
+        .and_then(|date| time::OffsetDateTime::parse(date, &time::format_description::well_known::Rfc3339).ok())
+        .map(|date| date.unix_timestamp())
+        .unwrap_or_else(|| panic!("the old key shows `verifying until <UTC time>`: {}", old_lines[0]));
+    assert!(old_lines[0].contains("created 20"), "dates people can read: {}", old_lines[0]);
     let ttl = DEFAULT_ACCESS_TTL;
     assert!(
         until >= rotated_at + ttl && until <= now() + ttl + 60,

@@ -184,3 +184,37 @@ async fn two_different_access_cookies_of_one_name_authenticate_nobody() {
     assert_error(&planted_after, 401, "unauthenticated");
     assert_error(&planted_before, 401, "unauthenticated");
 }
+
+#[tokio::test]
+async fn two_different_refresh_cookies_are_refused_without_clearing_or_revoking_either_session() {
+    // A sibling subdomain plants `__Secure-refresh=<attacker's token>;
+    // Domain=example.com; Path=/api/auth`: the browser sends it beside the
+    // victim's. Taking either value would sign the victim into the
+    // attacker's account (or out of their own).
+    let app = TestApp::spawn().await;
+    let victim = app.new_user().await;
+    let attacker = app.new_user().await;
+    let name = app.refresh_cookie.clone();
+    let victims = app.refresh_token(&victim.jar);
+    let attackers = app.refresh_token(&attacker.jar);
+    let post = |header: String| {
+        let request = app.client.post(app.url("/api/auth/refresh")).header(reqwest::header::COOKIE, header);
+        app.send(request)
+    };
+
+    let planted_after = post(format!("{name}={victims}; {name}={attackers}")).await;
+    let planted_before = post(format!("{name}={attackers}; {name}={victims}")).await;
+    let resume = app.get_with_cookie_header("/api/auth/resume", &format!("{name}={victims}; {name}={attackers}")).await;
+
+    for refused in [&planted_after, &planted_before] {
+        assert_error(refused, 401, "refresh_invalid");
+        assert!(refused.set_cookies.is_empty(), "the victim's cookies are kept: {:?}", refused.set_cookies);
+    }
+    assert_status(&resume, 303);
+    assert!(resume.set_cookies.is_empty(), "resume keeps the victim's cookies too: {:?}", resume.set_cookies);
+    // Neither session was rotated or revoked: both tokens still refresh once.
+    let mut victim_jar = app.jar_with_refresh(&victims);
+    let mut attacker_jar = app.jar_with_refresh(&attackers);
+    assert_eq!(app.refresh(&mut victim_jar).await.session_info().user.email, victim.email);
+    assert_eq!(app.refresh(&mut attacker_jar).await.session_info().user.email, attacker.email);
+}

@@ -244,11 +244,11 @@ async fn keys_list_names_every_key_and_marks_the_new_one_current() {
         .split_once("verifying until")
         .unwrap_or_else(|| panic!("K1 keeps verifying for a while:\n{}", after.stdout));
     let until: i64 = until
-        .trim_start()
-        .split(|c: char| !c.is_ascii_digit())
+        .split_whitespace()
         .next()
-        .and_then(|digits| digits.parse().ok())
-        .unwrap_or_else(|| panic!("a unix time after `verifying until`: {old_line}"));
+        .and_then(|date| time::OffsetDateTime::parse(date, &time::format_description::well_known::Rfc3339).ok())
+        .map(|date| date.unix_timestamp())
+        .unwrap_or_else(|| panic!("a UTC time after `verifying until`: {old_line}"));
     let most = rotated_at + DEFAULT_ACCESS_TTL + 10 + 10 + 60;
     assert!(until > rotated_at && until <= most, "K1 verifies until {until} (rotated at about {rotated_at})");
 }

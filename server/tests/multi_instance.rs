@@ -91,3 +91,43 @@ async fn a_revoke_on_one_instance_stops_access_tokens_on_the_other_within_a_seco
     assert_error(&response, 401, "unauthenticated");
     assert_status(&b.me(&user.jar).await, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_whose_clock_runs_ahead_does_not_turn_a_racing_tab_into_a_reuse_kill() {
+    // Arrange: A rotates; B's clock is 30 s ahead of A's (and the database's).
+    let a = TestApp::spawn().await;
+    let b = a.spawn_skewed_sibling(30).await;
+    let user = a.new_user().await;
+    let parent = user.jar.clone();
+    let mut rotated = user.jar.clone();
+    assert_status(&a.refresh(&mut rotated).await, 200);
+
+    // Act: the other tab's request with the parent lands on B at once.
+    let mut racing = parent.clone();
+    let response = b.refresh(&mut racing).await;
+
+    // Assert: inside the 10 s grace by the database's clock: the live token.
+    assert_status(&response, 200);
+    assert_eq!(a.refresh_token(&racing), a.refresh_token(&rotated));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_whose_clock_runs_behind_does_not_stretch_the_grace_for_a_thief() {
+    // Arrange: a 1 s grace; B's clock is 30 s behind.
+    let a = TestApp::spawn_with(&[("AUTH_REUSE_GRACE_SECS", "1")]).await;
+    let b = a.spawn_skewed_sibling(-30).await;
+    let user = a.new_user().await;
+    let stolen = user.jar.clone();
+    let mut rightful = user.jar.clone();
+    assert_status(&a.refresh(&mut rightful).await, 200);
+    // Past the grace by any clock that counts (whole seconds, so 2 s + margin).
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+
+    // Act: the thief replays the parent through B.
+    let mut thief = stolen.clone();
+    let response = b.refresh(&mut thief).await;
+
+    // Assert: reuse, and the whole session is gone.
+    assert_error(&response, 401, "refresh_reused");
+    assert_error(&a.refresh(&mut rightful).await, 401, "refresh_reused");
+}

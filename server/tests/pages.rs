@@ -115,7 +115,7 @@ async fn the_resume_hop_follows_only_local_paths() {
 }
 
 #[tokio::test]
-async fn the_resume_hop_without_a_live_session_lands_on_sign_in_with_the_reason() {
+async fn the_resume_hop_without_a_live_session_lands_on_sign_in_with_the_reason_if_there_was_one() {
     let app = TestApp::spawn_with(&[("AUTH_REUSE_GRACE_SECS", "0")]).await;
     let user = app.new_user().await;
 
@@ -130,7 +130,8 @@ async fn the_resume_hop_without_a_live_session_lands_on_sign_in_with_the_reason(
     let revoked = app.get("/api/auth/resume", &revoked_jar).await;
 
     assert_status(&signed_out, 303);
-    assert_eq!(signed_out.header("location"), Some("/login?reason=signed_out&next=/admin"));
+    // No cookie at all: a first visit (or cookies long gone), nothing to explain.
+    assert_eq!(signed_out.header("location"), Some("/login?next=/admin"));
     assert_clears_both_cookies(&app, &signed_out);
     assert_status(&reused, 303);
     assert_eq!(reused.header("location"), Some("/login?reason=reused&next=/"));
@@ -138,4 +139,71 @@ async fn the_resume_hop_without_a_live_session_lands_on_sign_in_with_the_reason(
     assert_status(&revoked, 303);
     assert_eq!(revoked.header("location"), Some("/login?reason=revoked&next=/"));
     assert_clears_both_cookies(&app, &revoked);
+}
+
+#[tokio::test]
+async fn a_resume_hop_started_by_another_site_rotates_nothing_and_bounces_through_a_same_origin_page() {
+    // Arrange: only the refresh cookie, as after the access token expired.
+    let app = TestApp::spawn().await;
+    let user = app.new_user().await;
+    let token = app.refresh_token(&user.jar);
+    let jar = app.jar_with_refresh(&token);
+
+    for site in ["cross-site", "same-site"] {
+        // Act: a link on another site (or a sibling subdomain) to a page.
+        let request = app.request(reqwest::Method::GET, "/api/auth/resume?next=%2Fadmin", &jar);
+        let bounced = app.send(request.header("sec-fetch-site", site)).await;
+
+        // Assert: a page that asks again (now same-origin), no new cookies.
+        assert_status(&bounced, 200);
+        assert!(bounced.set_cookies.is_empty(), "{site}: nothing rotated: {:?}", bounced.set_cookies);
+        assert!(
+            bounced.body.contains(r#"http-equiv="refresh" content="0;url=/api/auth/resume?next=/admin""#),
+            "{site}: the page reloads the hop: {}",
+            bounced.body
+        );
+        assert_no_store(&bounced);
+    }
+    // The same hop from our own page rotates, and the token was untouched:
+    // it is still the live one, not a reused parent.
+    let request = app.request(reqwest::Method::GET, "/api/auth/resume?next=%2Fadmin", &jar);
+    let same_origin = app.send(request.header("sec-fetch-site", "same-origin")).await;
+    assert_status(&same_origin, 303);
+    assert_eq!(same_origin.header("location"), Some("/admin"));
+    assert_ne!(same_origin.cookie_value(&app.refresh_cookie), token);
+}
+
+#[tokio::test]
+async fn the_resume_hop_counts_against_the_refresh_limit_of_the_address() {
+    // Arrange: limits on (30 failed refreshes a minute per address).
+    let app = TestApp::spawn_with(&[("AUTH_RATE_LIMITS", "on")]).await;
+    let junk = app.jar_with_refresh("junk");
+
+    // Act: failed resumes use up the address's refresh quota…
+    for _ in 0..30 {
+        assert_status(&app.get("/api/auth/resume", &junk).await, 303);
+    }
+    let resume = app.get("/api/auth/resume", &junk).await;
+    let refresh = app.post_empty("/api/auth/refresh", &junk).await;
+
+    // Assert: …and both ways in are refused once it is gone.
+    assert_error(&resume, 429, "rate_limited");
+    assert!(resume.header("retry-after").is_some());
+    assert!(resume.set_cookies.is_empty(), "a rate limit is no sign-out");
+    assert_error(&refresh, 429, "rate_limited");
+}
+
+#[tokio::test]
+async fn pages_are_never_stored_and_vary_by_cookie() {
+    let app = TestApp::spawn().await;
+    let user = app.new_user().await;
+    let (jar, _) = app.new_session(&user).await;
+
+    for (path, jar) in [("/", &jar), ("/login", &jar), ("/register", &Jar::default())] {
+        let page = app.get(path, jar).await;
+
+        assert_no_store(&page);
+        let vary = page.headers.get_all("vary").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
+        assert!(vary.to_ascii_lowercase().contains("cookie"), "{path}: Vary is {vary:?}");
+    }
 }

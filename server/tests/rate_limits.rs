@@ -80,3 +80,38 @@ async fn thirty_failed_refreshes_from_one_address_are_limited() {
 
     assert_rate_limited(&app.refresh(&mut app.jar_with_refresh("junk")).await);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_ins_beyond_the_password_queue_are_refused_at_once_with_503_and_retry_after() {
+    // Arrange: no room to wait; only the few hashes that run at once.
+    let app = TestApp::spawn_with(&[("AUTH_PASSWORD_QUEUE", "0")]).await;
+    let user = app.new_user().await;
+
+    // Act: a burst of sign-ins, all at once.
+    let mut tasks = Vec::new();
+    for _ in 0..24 {
+        let api = app.api.clone();
+        let email = user.email.clone();
+        tasks.push(tokio::spawn(async move { api.login(&mut Jar::default(), &email, "a wrong password").await }));
+    }
+    let mut responses = Vec::new();
+    for task in tasks {
+        responses.push(task.await.expect("the request task"));
+    }
+
+    // Assert: those that found no turn were told to come back, none waited
+    // in an unbounded queue, and nothing failed otherwise.
+    let busy: Vec<&Response> = responses.iter().filter(|r| r.status == 503).collect();
+    assert!(!busy.is_empty(), "some sign-ins found the queue full");
+    for response in &busy {
+        let body: serde_json::Value = response.json();
+        assert_eq!(body["error"], "unavailable", "the contract's error body: {}", response.body);
+        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+        assert_eq!(response.header("retry-after"), Some("1"));
+    }
+    for response in &responses {
+        assert!(matches!(response.status.as_u16(), 401 | 503), "{} {}", response.status, response.body);
+    }
+    // Once the burst is over, signing in works again.
+    assert_status(&app.login(&mut Jar::default(), &user.email, &user.password).await, 200);
+}

@@ -308,3 +308,43 @@ async fn an_admin_may_not_remove_their_own_admin_role() {
     assert!(has_admin(&refresh.session_info().user.roles));
     assert_status(&app.get("/api/admin/users", &jar).await, 200);
 }
+
+#[tokio::test]
+async fn two_admins_demoting_each_other_at_once_never_leave_zero_admins() {
+    for round in 0..5 {
+        // Arrange: exactly two admins, `a` and `b` (the seeded one is
+        // demoted by `a`), each with a fresh admin token.
+        let app = TestApp::spawn_with(WITH_ADMIN).await;
+        let (root, root_info) = admin_session(&app).await;
+        let a = app.new_user().await;
+        let b = app.new_user().await;
+        for user in [&a, &b] {
+            assert_status(&put_roles(&app, &root, &user.info.user.id, &["user", "admin"]).await, 200);
+        }
+        let (a_jar, _) = app.new_session(&a).await;
+        let (b_jar, _) = app.new_session(&b).await;
+        assert_status(&put_roles(&app, &a_jar, &root_info.user.id, &["user"]).await, 200);
+
+        // Act: each demotes the other at the same moment.
+        let (a_demotes_b, b_demotes_a) = tokio::join!(
+            put_roles(&app, &a_jar, &b.info.user.id, &["user"]),
+            put_roles(&app, &b_jar, &a.info.user.id, &["user"]),
+        );
+
+        // Assert: one won, the other was refused (as the last admin, or
+        // because its own admin token was already revoked), one admin is left.
+        let won: Vec<_> = [&a_demotes_b, &b_demotes_a].into_iter().filter(|r| r.status == 200).collect();
+        assert_eq!(won.len(), 1, "round {round}: {} / {}", a_demotes_b.body, b_demotes_a.body);
+        for response in [&a_demotes_b, &b_demotes_a].into_iter().filter(|r| r.status != 200) {
+            assert!(
+                matches!(response.status.as_u16(), 401 | 422),
+                "round {round}: {} {}",
+                response.status,
+                response.body
+            );
+        }
+        let survivor = if a_demotes_b.status == 200 { &a_jar } else { &b_jar };
+        let users: Vec<AdminUserView> = app.get("/api/admin/users", survivor).await.json();
+        assert_eq!(users.iter().filter(|u| has_admin(&u.roles)).count(), 1, "round {round}: one admin is left");
+    }
+}

@@ -222,3 +222,113 @@ async fn admin_users_lists_every_user_for_the_seeded_admin() {
         "no password material in the listing"
     );
 }
+
+#[tokio::test]
+async fn signing_in_beyond_the_cap_ends_the_least_recently_used_session() {
+    // Arrange: a cap of 3; sessions used a second apart (last_used_at is
+    // kept in whole seconds), the oldest use first.
+    let app = TestApp::spawn_with(&[("AUTH_MAX_SESSIONS_PER_USER", "3")]).await;
+    let user = app.new_user().await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (second, _) = app.new_session(&user).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (third, _) = app.new_session(&user).await;
+
+    // Act: a fourth sign-in.
+    let (fourth, fourth_info) = app.new_session(&user).await;
+
+    // Assert: the first session (least recently used) ended, the rest live.
+    let listed = session_ids(&app.sessions(&fourth).await);
+    assert_eq!(listed.len(), 3, "{listed:?}");
+    assert!(!listed.contains(&user.info.session_id), "the least recently used session was ended");
+    assert!(listed.contains(&fourth_info.session_id));
+    let mut first = user.jar.clone();
+    assert_error(&app.refresh(&mut first).await, 401, "refresh_invalid");
+    assert_error(&app.wait_until_unauthenticated("/api/me", &user.jar).await, 401, "unauthenticated");
+    for mut jar in [second, third] {
+        assert_status(&app.refresh(&mut jar).await, 200);
+    }
+}
+
+#[tokio::test]
+async fn many_sign_ins_leave_at_most_the_cap_of_live_sessions_each_eviction_audited() {
+    // Arrange
+    let app = TestApp::spawn_with(&[
+        ("AUTH_MAX_SESSIONS_PER_USER", "4"),
+        ("AUTH_ADMIN_EMAIL", ADMIN_EMAIL),
+        ("AUTH_ADMIN_PASSWORD", ADMIN_PASSWORD),
+    ])
+    .await;
+    let user = app.new_user().await;
+
+    // Act
+    let mut last = None;
+    for _ in 0..9 {
+        last = Some(app.new_session(&user).await.0);
+    }
+
+    // Assert: 10 sign-ins, 4 live, 6 evictions in the audit log.
+    let last = last.expect("a session");
+    assert_eq!(session_ids(&app.sessions(&last).await).len(), 4);
+    let mut admin = Jar::default();
+    assert_status(&app.login(&mut admin, ADMIN_EMAIL, ADMIN_PASSWORD).await, 200);
+    let events =
+        app.get(&format!("/api/admin/events?kind=session_evicted&user_id={}", user.info.user.id), &admin).await;
+    assert_status(&events, 200);
+    assert_eq!(events.json::<Vec<serde_json::Value>>().len(), 6);
+}
+
+#[tokio::test]
+async fn the_session_list_pages_with_limit_and_before() {
+    // Arrange: five sessions.
+    let app = TestApp::spawn().await;
+    let user = app.new_user().await;
+    for _ in 0..4 {
+        app.new_session(&user).await;
+    }
+    let all = session_ids(&app.sessions(&user.jar).await);
+    assert_eq!(all.len(), 5);
+
+    // Act: walk it two at a time.
+    let mut walked = Vec::new();
+    let mut query = "?limit=2".to_owned();
+    loop {
+        let page = session_ids(&app.get(&format!("/api/auth/sessions{query}"), &user.jar).await);
+        assert!(page.len() <= 2);
+        walked.extend(page.iter().cloned());
+        match page.last() {
+            Some(last) if page.len() == 2 => query = format!("?limit=2&before={last}"),
+            _ => break,
+        }
+    }
+
+    // Assert: the same sessions in the same order, each once.
+    assert_eq!(walked, all);
+    for bad in ["?limit=0", "?limit=101", "?limit=x", "?before=not-an-id"] {
+        assert_error(&app.get(&format!("/api/auth/sessions{bad}"), &user.jar).await, 422, "invalid_input");
+    }
+}
+
+#[tokio::test]
+async fn the_admin_user_list_pages_with_limit_and_after() {
+    // Arrange: the admin and four users.
+    let app = spawn_with_admin().await;
+    let mut admin = Jar::default();
+    assert_status(&app.login(&mut admin, ADMIN_EMAIL, ADMIN_PASSWORD).await, 200);
+    for _ in 0..4 {
+        app.new_user().await;
+    }
+    let ids = |response: &Response| response.json::<Vec<AdminUserView>>().into_iter().map(|u| u.id).collect::<Vec<_>>();
+    let all = ids(&app.get("/api/admin/users", &admin).await);
+    assert_eq!(all.len(), 5);
+
+    // Act
+    let first = ids(&app.get("/api/admin/users?limit=3", &admin).await);
+    let rest = ids(&app.get(&format!("/api/admin/users?limit=3&after={}", first[2]), &admin).await);
+
+    // Assert
+    assert_eq!([first, rest].concat(), all);
+    for bad in ["?limit=0", "?limit=501", "?after=x"] {
+        assert_error(&app.get(&format!("/api/admin/users{bad}"), &admin).await, 422, "invalid_input");
+    }
+}

@@ -501,3 +501,20 @@ async fn a_refresh_token_in_the_access_cookie_is_refused() {
     assert_error(&me, 401, "unauthenticated");
     assert_error(&session, 401, "unauthenticated");
 }
+
+#[tokio::test]
+async fn a_token_whose_claims_are_not_utf8_is_refused_even_in_a_claim_the_server_ignores() {
+    // RFC 7519 §7.2: the claims set is UTF-8 JSON. Invalid bytes inside a
+    // string the server never reads must not slip through.
+    let forge = Forge::start().await;
+    let mut payload = serde_json::to_vec(&forge.claims()).expect("serialise the claims");
+    assert_eq!(payload.pop(), Some(b'}'));
+    payload.extend_from_slice(b",\"note\":\"\xff\xfe\"}");
+    let header = b64_json(&serde_json::to_value(forge.header()).expect("a header as JSON"));
+    let signing_input = format!("{header}.{}", URL_SAFE_NO_PAD.encode(&payload));
+    let key = <SigningKey as ed25519_dalek::pkcs8::DecodePrivateKey>::from_pkcs8_der(&forge.key_der).expect("the key");
+    let signature = ed25519_dalek::Signer::sign(&key, signing_input.as_bytes());
+    let token = format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()));
+
+    forge.assert_refused(&token).await;
+}

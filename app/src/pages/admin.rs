@@ -108,7 +108,7 @@ fn Loaded(users: Vec<AdminUserView>, roles_changed: Callback<()>) -> impl IntoVi
                  their next request already runs with the new ones."
             </p>
             <div class="table-scroll" role="region" aria-labelledby="users-heading" tabindex="0">
-                <table class="data-table" data-testid="admin-users">
+                <table class="data-table stacked" data-testid="admin-users">
                     <caption>{format!("{count} {}", if count == 1 { "user" } else { "users" })}</caption>
                     <thead>
                         <tr>
@@ -135,12 +135,12 @@ fn UserRow(user: AdminUserView, roles_changed: Callback<()>) -> impl IntoView {
     let shown_email = email.clone();
     view! {
         <tr data-testid="admin-user-row">
-            <td class="email">{shown_email}</td>
-            <td data-testid="admin-user-roles">{move || roles.with(|roles| roles.join(", "))}</td>
-            <td>
+            <td class="email" data-label="Email">{shown_email}</td>
+            <td data-label="Roles" data-testid="admin-user-roles">{move || roles.with(|roles| roles.join(", "))}</td>
+            <td data-label="Created">
                 <time datetime=iso_utc(created_at)>{date_time(created_at)}</time>
             </td>
-            <td>
+            <td data-label="Change">
                 <RoleEditor user_id=id email roles roles_changed/>
             </td>
         </tr>
@@ -373,7 +373,7 @@ fn EventRows(rows: Vec<AuthEventView>) -> impl IntoView {
     };
     view! {
         <div class="table-scroll" role="region" aria-labelledby="events-heading" tabindex="0">
-            <table class="data-table events-table" data-testid="events">
+            <table class="data-table events-table stacked" data-testid="events">
                 <caption>{caption}</caption>
                 <thead>
                     <tr>
@@ -394,18 +394,18 @@ fn EventRows(rows: Vec<AuthEventView>) -> impl IntoView {
                             let kind_attr = kind.clone();
                             view! {
                                 <tr data-testid="event-row" data-kind=kind_attr data-event-id=id.to_string()>
-                                    <td class="nowrap">
+                                    <td class="nowrap" data-label="Time">
                                         <time datetime=iso_utc(at)>{date_time(at)}</time>
                                     </td>
-                                    <td>
+                                    <td data-label="Event">
                                         <code class="event-kind">{kind}</code>
                                     </td>
                                     // Who it concerns: the email, or the id when
                                     // there is no account to name.
-                                    <td class="email">{or_dash(email.or(user_id))}</td>
-                                    <td class="nowrap">{or_dash(ip)}</td>
-                                    <td title=user_agent>{or_dash(device)}</td>
-                                    <td>{or_dash(detail)}</td>
+                                    <td class="email" data-label="User">{or_dash(email.or(user_id))}</td>
+                                    <td class="nowrap" data-label="IP address">{or_dash(ip)}</td>
+                                    <td title=user_agent data-label="Device">{or_dash(device)}</td>
+                                    <td data-label="Detail">{or_dash(detail)}</td>
                                 </tr>
                             }
                         })

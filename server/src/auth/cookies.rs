@@ -60,27 +60,57 @@ pub fn clear_session(cookies: &Cookies, config: &Config) {
     cookies.add(build(config, &config.refresh_cookie, String::new(), REFRESH_PATH, 0));
 }
 
-/// The access token in a request's `Cookie` headers, if it carries exactly
-/// one. Two different values under the access cookie's name (a cookie
-/// planted by a sibling subdomain next to ours) count as none: which one a
-/// reader picks must never decide who the caller is.
-pub fn access_token(headers: &HeaderMap, config: &Config) -> Option<String> {
+/// What a request's `Cookie` headers hold under one cookie name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Presented {
+    /// No such cookie, or an empty one.
+    Absent,
+    /// Exactly one value (repeats of the same value count once).
+    One(String),
+    /// Two different values: one was planted next to ours (by a sibling
+    /// subdomain, say), and which one a reader picks must never decide who
+    /// the caller is.
+    Conflicting,
+}
+
+impl Presented {
+    /// The value when there is exactly one.
+    pub fn one(self) -> Option<String> {
+        match self {
+            Self::One(value) => Some(value),
+            Self::Absent | Self::Conflicting => None,
+        }
+    }
+}
+
+/// Reads the cookie `name` from a request's `Cookie` headers.
+pub fn presented(headers: &HeaderMap, name: &str) -> Presented {
     let mut found: Option<String> = None;
     let values = headers.get_all(header::COOKIE).iter().filter_map(|value| value.to_str().ok());
     for cookie in values.flat_map(|value| Cookie::split_parse(value).filter_map(Result::ok)) {
-        if cookie.name() != config.access_cookie {
+        if cookie.name() != name {
             continue;
         }
         match &found {
-            Some(seen) if seen != cookie.value() => return None,
+            Some(seen) if seen != cookie.value() => return Presented::Conflicting,
             Some(_) => {}
             None => found = Some(cookie.value().to_owned()),
         }
     }
-    found.filter(|value| !value.is_empty())
+    match found.filter(|value| !value.is_empty()) {
+        Some(value) => Presented::One(value),
+        None => Presented::Absent,
+    }
 }
 
-/// The refresh token the request carries, if any.
-pub fn refresh_token(cookies: &Cookies, config: &Config) -> Option<String> {
-    cookies.get(&config.refresh_cookie).map(|c| c.value().to_owned()).filter(|v| !v.is_empty())
+/// The access token in a request, if it carries exactly one.
+pub fn access_token(headers: &HeaderMap, config: &Config) -> Option<String> {
+    presented(headers, &config.access_cookie).one()
+}
+
+/// The refresh cookie of a request. Callers refuse [`Presented::Conflicting`]
+/// without clearing anything: the planted value is the problem, not the
+/// victim's own cookie.
+pub fn refresh_token(headers: &HeaderMap, config: &Config) -> Presented {
+    presented(headers, &config.refresh_cookie)
 }

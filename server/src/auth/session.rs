@@ -72,6 +72,7 @@ pub async fn start(state: &AppState, user: &UserRow, client: &Client) -> Result<
         // The password changed while this sign-in was being checked.
         return Err(ApiError::InvalidCredentials);
     }
+    evict_beyond_cap(state, &user.id, &id.to_string(), client, now).await?;
     let grant = Grant {
         session_id: id,
         generation: 0,
@@ -83,6 +84,31 @@ pub async fn start(state: &AppState, user: &UserRow, client: &Client) -> Result<
         absolute_expires_at: absolute,
     };
     issue(state, grant, now)
+}
+
+/// Ends the user's least recently used sessions beyond
+/// `AUTH_MAX_SESSIONS_PER_USER`, so signing in again and again cannot grow
+/// one account's live rows without bound.
+async fn evict_beyond_cap(
+    state: &AppState,
+    user_id: &str,
+    newest: &str,
+    client: &Client,
+    now: i64,
+) -> Result<(), ApiError> {
+    let cap = state.config.max_sessions_per_user;
+    let evicted = store::sessions::evict_sessions_beyond(&state.db, user_id, newest, cap, now).await?;
+    for sid in &evicted {
+        state.gate.forget(sid);
+        state.audit.record(
+            Event::new(EventKind::SessionEvicted)
+                .user(user_id)
+                .session(sid)
+                .client(client)
+                .detail(format!("least recently used beyond {cap} live sessions")),
+        );
+    }
+    Ok(())
 }
 
 /// Rotates the presented refresh token (see the module docs). Counted in
@@ -102,12 +128,13 @@ pub async fn rotate(state: &AppState, presented: &str, client: &Client) -> Resul
 }
 
 async fn rotate_uncounted(state: &AppState, presented: &str, client: &Client) -> Result<Issued, ApiError> {
-    let token = RefreshToken::decode(presented, &state.refresh_key).ok_or(ApiError::RefreshInvalid)?;
+    let token =
+        state.refresh_keys.decode_or_reload(&state.db, presented, state.now()).await.ok_or(ApiError::RefreshInvalid)?;
     let sid = token.session_id.to_string();
     let cfg = &state.config;
 
     // Hot path: the token is the live one; one compare-and-swap statement.
-    let now = store::now();
+    let now = state.now();
     if let Some(rotated) =
         store::sessions::rotate_if_current(&state.db, &sid, token.generation, now, cfg.refresh_idle_secs).await?
     {
@@ -129,8 +156,9 @@ async fn rotate_uncounted(state: &AppState, presented: &str, client: &Client) ->
 
     // Slow path: read the session (through the writer, so the read sees the
     // compare-and-swap that beat us) and work out why.
-    let row = store::sessions::find_session_fresh(&state.db, &sid).await?.ok_or(ApiError::RefreshInvalid)?;
-    let now = store::now();
+    let fresh = store::sessions::find_session_fresh(&state.db, &sid).await?.ok_or(ApiError::RefreshInvalid)?;
+    let row = fresh.row;
+    let now = state.now();
     check_usable(&row, now)?;
     if token.generation >= row.generation {
         // `==`: live and usable, yet the swap failed — only possible if the
@@ -138,7 +166,7 @@ async fn rotate_uncounted(state: &AppState, presented: &str, client: &Client) ->
         // `>`: never issued as far as the database knows.
         return Err(if token.generation == row.generation { ApiError::Unavailable } else { ApiError::RefreshInvalid });
     }
-    if token.generation == row.generation - 1 && now < row.rotated_at + cfg.reuse_grace_secs {
+    if token.generation == row.generation - 1 && fresh.rotated_secs_ago < cfg.reuse_grace_secs {
         let mut issued = issue(state, Grant::of(&row, token.session_id, row.generation, row.idle_expires_at), now)?;
         issued.grace = true;
         return Ok(issued);
@@ -232,7 +260,7 @@ fn issue(state: &AppState, grant: Grant<'_>, now: i64) -> Result<Issued, ApiErro
         .issue(&state.keys.snapshot(), &subject, now, grant.absolute_expires_at)
         .map_err(|e| ApiError::Internal(e.into()))?;
     let refresh_token =
-        RefreshToken { session_id: grant.session_id, generation: grant.generation }.encode(&state.refresh_key);
+        state.refresh_keys.encode(&RefreshToken { session_id: grant.session_id, generation: grant.generation });
     Ok(Issued {
         info: SessionInfo {
             user: UserView { id: grant.user_id.to_owned(), email: grant.email.to_owned(), roles: grant.roles },

@@ -6,6 +6,7 @@
 //! (`jku`, `jwk`, `x5u`, `x5c`) or demand extensions (`crit`) are refused.
 //! Times are integers: a string or float claim fails to deserialise.
 
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -126,6 +127,14 @@ impl AccessTokens {
     /// Verifies a token and returns its claims.
     pub fn verify(&self, keys: &KeySet, token: &str, now: i64) -> Result<AccessClaims, TokenError> {
         if token.len() > MAX_TOKEN_LEN || token.split('.').count() != 3 {
+            return Err(TokenError::Malformed);
+        }
+        // RFC 7519 §7.2: the claims set is UTF-8 JSON. serde_json skips the
+        // claims we do not read without looking inside them, so invalid
+        // bytes there would pass unless refused here.
+        let payload = token.split('.').nth(1).ok_or(TokenError::Malformed)?;
+        let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| TokenError::Malformed)?;
+        if std::str::from_utf8(&payload).is_err() {
             return Err(TokenError::Malformed);
         }
         let header = jsonwebtoken::decode_header(token)?;

@@ -35,11 +35,27 @@ fn view(user: UserRow) -> AdminUserView {
     AdminUserView { roles: user.role_list(), id: user.id, email: user.email, created_at: user.created_at }
 }
 
+/// Users per page: default and most.
+const DEFAULT_USERS: i64 = 100;
+const MAX_USERS: i64 = 500;
+
+#[derive(Debug, Deserialize)]
+struct UserPage {
+    limit: Option<i64>,
+    after: Option<String>,
+}
+
+/// Every user, oldest first, a page at a time: `?limit=` (1 to 500,
+/// default 100) and `?after=<id>`, the last user of the previous page.
 async fn list_users(
     State(state): State<AppState>,
     _admin: RequireRole<Admin>,
+    query: Result<Query<UserPage>, QueryRejection>,
 ) -> Result<Json<Vec<AdminUserView>>, ApiError> {
-    let users = store::users::list_users(&state.db).await?;
+    let Query(query) = query.map_err(|_| ApiError::InvalidInput("limit is a whole number".into()))?;
+    let limit = super::page_limit(query.limit, DEFAULT_USERS, MAX_USERS)?;
+    let after = query.after.as_deref().map(|id| super::parse_id(id, "after")).transpose()?;
+    let users = store::users::list_users(&state.db, limit, after.as_deref()).await?;
     Ok(Json(users.into_iter().map(view).collect()))
 }
 
@@ -80,10 +96,7 @@ async fn list_events(
     query: Result<Query<EventQuery>, QueryRejection>,
 ) -> Result<Json<Vec<AuthEventView>>, ApiError> {
     let Query(query) = query.map_err(|_| ApiError::InvalidInput("limit and before are whole numbers".into()))?;
-    let limit = query.limit.unwrap_or(DEFAULT_EVENTS);
-    if !(1..=MAX_EVENTS).contains(&limit) {
-        return Err(ApiError::InvalidInput(format!("limit is 1 to {MAX_EVENTS}")));
-    }
+    let limit = super::page_limit(query.limit, DEFAULT_EVENTS, MAX_EVENTS)?;
     if let Some(kind) = &query.kind
         && !EventKind::ALL.iter().any(|k| k.as_str() == kind)
     {

@@ -13,9 +13,10 @@ use tower_cookies::Cookies;
 use crate::{
     audit::{Event, EventKind},
     auth::{
-        AuthUser, cookies, extractor,
+        AuthUser,
+        cookies::{self, Presented},
+        extractor,
         limits::Refusal,
-        refresh::RefreshToken,
         session::{self, Issued},
     },
     client::Client,
@@ -125,30 +126,55 @@ async fn login(
 
 async fn refresh(
     State(state): State<AppState>,
+    headers: HeaderMap,
     cookies: Cookies,
     client: Client,
 ) -> Result<Json<SessionInfo>, ApiError> {
-    // Taken up front, given back unless the refresh is refused as invalid.
+    let issued = rotate_cookie(&state, &headers, &cookies, &client).await?;
+    Ok(respond(&state, &cookies, issued))
+}
+
+/// Rotates the request's refresh cookie: what `POST /api/auth/refresh` and
+/// the page resume hop (`GET /api/auth/resume`) both do, under the same
+/// per-address limit, metrics and audit events.
+///
+/// The attempt is counted up front and given back unless the token is
+/// refused. The cookies are cleared only when the token is definitely dead
+/// (after an outage the same token must work on the next try), and never
+/// when two different refresh cookies arrive: the planted one is the
+/// problem, not the victim's own.
+pub(super) async fn rotate_cookie(
+    state: &AppState,
+    headers: &HeaderMap,
+    cookies: &Cookies,
+    client: &Client,
+) -> Result<Issued, ApiError> {
     let ip_key = client.ip_key();
     if let Err(err) = state.limits.refresh_by_ip.acquire(&ip_key) {
         state.metrics.refresh(RefreshOutcome::RateLimited);
         return Err(err);
     }
-    let Some(presented) = cookies::refresh_token(&cookies, &state.config) else {
-        state.metrics.refresh(RefreshOutcome::Invalid);
-        cookies::clear_session(&cookies, &state.config);
-        return Err(ApiError::RefreshInvalid);
+    let presented = match cookies::refresh_token(headers, &state.config) {
+        Presented::One(token) => token,
+        Presented::Conflicting => {
+            tracing::warn!("two different refresh cookies in one request; refused, cookies kept");
+            state.metrics.refresh(RefreshOutcome::Invalid);
+            return Err(ApiError::RefreshInvalid);
+        }
+        Presented::Absent => {
+            state.metrics.refresh(RefreshOutcome::Invalid);
+            cookies::clear_session(cookies, &state.config);
+            return Err(ApiError::RefreshInvalid);
+        }
     };
-    match session::rotate(&state, &presented, &client).await {
+    match session::rotate(state, &presented, client).await {
         Ok(issued) => {
             state.limits.refresh_by_ip.forgive(&ip_key);
-            Ok(respond(&state, &cookies, issued))
+            Ok(issued)
         }
         Err(err) => {
-            // Clear the cookies only when the token is definitely dead; after
-            // an outage the same token must still work on the next try.
             if err.status() == StatusCode::UNAUTHORIZED {
-                cookies::clear_session(&cookies, &state.config);
+                cookies::clear_session(cookies, &state.config);
             } else {
                 state.limits.refresh_by_ip.forgive(&ip_key);
             }
@@ -171,8 +197,8 @@ async fn logout(
     {
         ended.push(claims.sid);
     }
-    if let Some(token) = cookies::refresh_token(&cookies, &state.config)
-        && let Some(refresh) = RefreshToken::decode(&token, &state.refresh_key)
+    if let Some(token) = cookies::refresh_token(&headers, &state.config).one()
+        && let Some(refresh) = state.refresh_keys.decode_or_reload(&state.db, &token, store::now()).await
     {
         ended.push(refresh.session_id.to_string());
     }

@@ -115,6 +115,20 @@ fn harden(router: Router<AppState>, state: AppState) -> Router {
         .with_state(state)
 }
 
+/// A page size from `?limit=`: `default` when absent, `422` outside 1 to `max`.
+fn page_limit(limit: Option<i64>, default: i64, max: i64) -> Result<i64, ApiError> {
+    let limit = limit.unwrap_or(default);
+    if (1..=max).contains(&limit) { Ok(limit) } else { Err(ApiError::InvalidInput(format!("limit is 1 to {max}"))) }
+}
+
+/// An id (a UUID) from a query parameter, normalised; `422` naming the
+/// parameter otherwise (and odd bytes such as NUL never reach the database).
+fn parse_id(raw: &str, name: &str) -> Result<String, ApiError> {
+    uuid::Uuid::parse_str(raw)
+        .map(|id| id.to_string())
+        .map_err(|_| ApiError::InvalidInput(format!("{name} is an id from an earlier page")))
+}
+
 /// The span every log line of a request sits in: method, path (never the
 /// query or headers, which may carry secrets) and request id.
 fn request_span(request: &Request) -> tracing::Span {

@@ -21,7 +21,7 @@ use app::{App, session::Bootstrap, shell};
 use axum::{
     Router,
     extract::{Query, Request, State},
-    http::{HeaderMap, Method, StatusCode},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Redirect, Response},
 };
@@ -31,7 +31,10 @@ use serde::Deserialize;
 use tower_cookies::Cookies;
 
 use crate::{
-    auth::{cookies, extractor, session},
+    auth::{
+        cookies::{self, Presented},
+        csrf, extractor, session,
+    },
     client::Client,
     config::Config,
     error::ApiError,
@@ -96,7 +99,14 @@ async fn session_bootstrap(State(state): State<AppState>, mut request: Request, 
         return Redirect::to(&format!("/api/auth/resume?next={}", encode_query(next_path))).into_response();
     }
     request.extensions_mut().insert(Bootstrap { session, refresh_lead_secs: lead });
-    next.run(request).await
+    let mut response = next.run(request).await;
+    // Every page may show the account (its first HTML is rendered signed
+    // in): no cache may keep it, not even the back/forward one after a
+    // sign-out, and no shared cache may hand one user's page to another.
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.append(header::VARY, HeaderValue::from_static("Cookie"));
+    response
 }
 
 /// The SessionInfo of a live access token, if the request carries one.
@@ -115,31 +125,57 @@ pub struct ResumeQuery {
 
 /// `GET /api/auth/resume?next=/path`: rotate the refresh token (sent here
 /// because of its path) and go back to the page, signed in; or to sign-in.
+///
+/// A navigation that another site started (`Sec-Fetch-Site: cross-site`,
+/// or `same-site`; a redirect chain keeps it) changes nothing here: it gets a tiny page
+/// that asks for this same URL again, and that request, started by our own
+/// page, is same-origin. So no other site can make the browser rotate.
 pub async fn resume(
     State(state): State<AppState>,
+    headers: HeaderMap,
     cookies: Cookies,
     client: Client,
     Query(query): Query<ResumeQuery>,
 ) -> Response {
     let next = query.next.filter(|n| is_local_path(n)).unwrap_or_else(|| "/".to_owned());
-    let reason = match cookies::refresh_token(&cookies, &state.config) {
-        None => "signed_out",
-        Some(token) => match session::rotate(&state, &token, &client).await {
-            Ok(issued) => {
-                cookies::set_issued(&cookies, &state.config, issued);
-                return Redirect::to(&next).into_response();
+    if csrf::started_elsewhere(&headers) {
+        return same_site_bounce(&format!("/api/auth/resume?next={}", encode_query(&next)));
+    }
+    let reason = match cookies::refresh_token(&headers, &state.config) {
+        // Nothing to resume: a first visit or long-gone cookies. The sign-in
+        // page says nothing about a sign-out that never happened.
+        Presented::Absent => {
+            cookies::clear_session(&cookies, &state.config);
+            return Redirect::to(&format!("/login?next={}", encode_query(&next))).into_response();
+        }
+        Presented::One(_) | Presented::Conflicting => {
+            match super::auth::rotate_cookie(&state, &headers, &cookies, &client).await {
+                Ok(issued) => {
+                    cookies::set_issued(&cookies, &state.config, issued);
+                    return Redirect::to(&next).into_response();
+                }
+                Err(ApiError::RefreshReused) => "reused",
+                Err(ApiError::RefreshExpired) => "expired",
+                Err(err) if err.status() == StatusCode::UNAUTHORIZED => "revoked",
+                // An outage or a rate limit is not a sign-out: the cookies
+                // stay, the error shows.
+                Err(err) => return err.into_response(),
             }
-            Err(ApiError::RefreshReused) => "reused",
-            Err(ApiError::RefreshExpired) => "expired",
-            Err(err) if err.status() == StatusCode::UNAUTHORIZED => "revoked",
-            Err(err) => {
-                // An outage is not a sign-out: keep the cookies, show the error.
-                return err.into_response();
-            }
-        },
+        }
     };
-    cookies::clear_session(&cookies, &state.config);
     Redirect::to(&format!("/login?reason={reason}&next={}", encode_query(&next))).into_response()
+}
+
+/// A page that loads `target` (a local path) again, now as a same-origin
+/// navigation. No script: a meta refresh, and a link for the rare browser
+/// that ignores it.
+fn same_site_bounce(target: &str) -> Response {
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"refresh\" content=\"0;url={target}\"><title>Signing you in</title></head>\
+         <body><p><a href=\"{target}\">Continue</a></p></body></html>"
+    );
+    axum::response::Html(html).into_response()
 }
 
 /// Only same-origin absolute paths: no scheme, no `//host`, no backslashes.

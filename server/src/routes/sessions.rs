@@ -3,12 +3,14 @@
 use app::types::SessionView;
 use axum::{
     Json, Router,
-    extract::{Path, State},
+    extract::{Path, Query, State, rejection::QueryRejection},
     http::StatusCode,
     routing::{delete, get},
 };
+use serde::Deserialize;
 use tower_cookies::Cookies;
 
+use super::{page_limit, parse_id};
 use crate::{
     audit::{Event, EventKind},
     auth::{AuthUser, cookies, session},
@@ -22,8 +24,29 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/auth/sessions", get(list_sessions)).route("/auth/sessions/{id}", delete(revoke_session))
 }
 
-async fn list_sessions(State(state): State<AppState>, user: AuthUser) -> Result<Json<Vec<SessionView>>, ApiError> {
-    let rows = store::sessions::list_live_sessions(&state.db, user.user_id(), store::now()).await?;
+/// Sessions per page: default and most.
+const DEFAULT_PAGE: i64 = 50;
+const MAX_PAGE: i64 = 100;
+
+#[derive(Debug, Deserialize)]
+struct PageQuery {
+    limit: Option<i64>,
+    before: Option<String>,
+}
+
+/// The caller's live sessions, most recently used first, a page at a time:
+/// `?limit=` (1 to 100, default 50) and `?before=<id>`, the last session of
+/// the previous page. A page shorter than `limit` is the last.
+async fn list_sessions(
+    State(state): State<AppState>,
+    user: AuthUser,
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Json<Vec<SessionView>>, ApiError> {
+    let Query(query) = query.map_err(|_| ApiError::InvalidInput("limit is a whole number".into()))?;
+    let limit = page_limit(query.limit, DEFAULT_PAGE, MAX_PAGE)?;
+    let before = query.before.as_deref().map(|id| parse_id(id, "before")).transpose()?;
+    let rows =
+        store::sessions::list_live_sessions(&state.db, user.user_id(), store::now(), limit, before.as_deref()).await?;
     Ok(Json(
         rows.into_iter()
             .map(|row| SessionView {

@@ -80,3 +80,55 @@ pub async fn get_or_insert_secret(db: &Db, name: &str, candidate: &[u8], now: i6
     });
     Ok(value)
 }
+
+/// Every stored secret as `(name, value, created_at)`.
+pub async fn list_secrets(db: &Db) -> Result<Vec<(String, Vec<u8>, i64)>, sqlx::Error> {
+    let sql = "SELECT name, value, created_at FROM server_secrets ORDER BY name";
+    on_pool!(db, write, |pool| sqlx::query_as(sql).fetch_all(pool).await)
+}
+
+/// Replaces a secret's stored value (sealing one kept in the clear).
+pub async fn replace_secret_value(db: &Db, name: &str, value: &[u8]) -> Result<(), sqlx::Error> {
+    let sql = "UPDATE server_secrets SET value = $2 WHERE name = $1";
+    on_pool!(db, write, |pool| {
+        sqlx::query(sql).bind(name).bind(value).execute(pool).await?;
+    });
+    Ok(())
+}
+
+/// Replaces a signing key's stored private half (sealing one kept in the clear).
+pub async fn replace_private_key(db: &Db, kid: &str, private: &[u8]) -> Result<(), sqlx::Error> {
+    let sql = "UPDATE signing_keys SET private_der = $2 WHERE kid = $1";
+    on_pool!(db, write, |pool| {
+        sqlx::query(sql).bind(kid).bind(private).execute(pool).await?;
+    });
+    Ok(())
+}
+
+/// Makes `new` the current secret `name`: the current one becomes
+/// `previous` (replacing any older one), in one transaction.
+pub async fn rotate_secret(db: &Db, name: &str, previous: &str, new: &[u8], now: i64) -> Result<(), sqlx::Error> {
+    on_pool!(db, write, |pool| {
+        let mut tx = pool.begin().await?;
+        sqlx::query("DELETE FROM server_secrets WHERE name = $1").bind(previous).execute(&mut *tx).await?;
+        sqlx::query("UPDATE server_secrets SET name = $2 WHERE name = $1")
+            .bind(name)
+            .bind(previous)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO server_secrets (name, value, created_at) VALUES ($1, $2, $3)")
+            .bind(name)
+            .bind(new)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+    });
+    Ok(())
+}
+
+/// The named secret and when it was stored, if there is one.
+pub async fn find_secret(db: &Db, name: &str) -> Result<Option<(Vec<u8>, i64)>, sqlx::Error> {
+    let sql = "SELECT value, created_at FROM server_secrets WHERE name = $1";
+    on_pool!(db, write, |pool| sqlx::query_as(sql).bind(name).fetch_optional(pool).await)
+}

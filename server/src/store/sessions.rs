@@ -44,6 +44,8 @@ pub enum RevokeReason {
     Revoked,
     Reuse,
     PasswordChanged,
+    /// A newer sign-in pushed it past `AUTH_MAX_SESSIONS_PER_USER`.
+    Evicted,
 }
 
 impl RevokeReason {
@@ -53,6 +55,7 @@ impl RevokeReason {
             Self::Revoked => "revoked",
             Self::Reuse => "reuse",
             Self::PasswordChanged => "password_changed",
+            Self::Evicted => "evicted",
         }
     }
 }
@@ -99,10 +102,37 @@ pub async fn find_session(db: &Db, id: &str) -> Result<Option<SessionRow>, sqlx:
     on_pool!(db, read, |pool| sqlx::query_as(FIND_SESSION).bind(id).fetch_optional(pool).await)
 }
 
+/// A session read for a rotation that lost its compare-and-swap, with how
+/// long ago (by the database's clock) its live token was issued.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FreshSession {
+    #[sqlx(flatten)]
+    pub row: SessionRow,
+    /// Seconds since `rotated_at`, both read from the database's clock, so
+    /// the grace window means the same on every instance whatever their
+    /// clocks say.
+    pub rotated_secs_ago: i64,
+}
+
+/// The query of [`find_session_fresh`] with `$now` the database's clock.
+macro_rules! find_fresh_sql {
+    ($now:literal) => {
+        concat!(
+            "SELECT s.id, s.user_id, s.generation, s.rotated_at, s.created_at, \
+             s.last_used_at, s.idle_expires_at, s.absolute_expires_at, s.revoked_at, s.revoke_reason, \
+             s.user_agent, u.email, u.roles, u.authz_version, ",
+            $now,
+            " - s.rotated_at AS rotated_secs_ago FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1"
+        )
+    };
+}
+
 /// Reads a session through the writer connection: on SQLite this sees every
 /// committed write at once, which a rotation retry needs.
-pub async fn find_session_fresh(db: &Db, id: &str) -> Result<Option<SessionRow>, sqlx::Error> {
-    on_pool!(db, write, |pool| sqlx::query_as(FIND_SESSION).bind(id).fetch_optional(pool).await)
+pub async fn find_session_fresh(db: &Db, id: &str) -> Result<Option<FreshSession>, sqlx::Error> {
+    let sql =
+        db.dialect(find_fresh_sql!("unixepoch()"), find_fresh_sql!("CAST(FLOOR(EXTRACT(EPOCH FROM now())) AS BIGINT)"));
+    on_pool!(db, write, |pool| sqlx::query_as(sql).bind(id).fetch_optional(pool).await)
 }
 
 /// What a successful rotation needs to issue the successor, returned by the
@@ -130,14 +160,25 @@ pub async fn rotate_if_current(
     idle_secs: i64,
 ) -> Result<Option<Rotated>, sqlx::Error> {
     // CASE rather than MIN/LEAST: the one spelling both backends accept.
-    let sql = "UPDATE sessions SET generation = generation + 1, rotated_at = $3, last_used_at = $3, \
-               idle_expires_at = CASE WHEN $3 + $4 < absolute_expires_at THEN $3 + $4 ELSE absolute_expires_at END \
-               WHERE id = $1 AND generation = $2 AND revoked_at IS NULL \
-               AND idle_expires_at > $3 AND absolute_expires_at > $3 \
-               RETURNING user_id, idle_expires_at, absolute_expires_at, \
-               (SELECT email FROM users WHERE users.id = sessions.user_id) AS email, \
-               (SELECT roles FROM users WHERE users.id = sessions.user_id) AS roles, \
-               (SELECT authz_version FROM users WHERE users.id = sessions.user_id) AS authz_version";
+    // `rotated_at` is the database's clock: the grace window is measured
+    // against it (see find_session_fresh), never against an instance's.
+    macro_rules! rotate_sql {
+        ($now:literal) => {
+            concat!(
+                "UPDATE sessions SET generation = generation + 1, rotated_at = ",
+                $now,
+                ", last_used_at = $3, \
+                 idle_expires_at = CASE WHEN $3 + $4 < absolute_expires_at THEN $3 + $4 ELSE absolute_expires_at END \
+                 WHERE id = $1 AND generation = $2 AND revoked_at IS NULL \
+                 AND idle_expires_at > $3 AND absolute_expires_at > $3 \
+                 RETURNING user_id, idle_expires_at, absolute_expires_at, \
+                 (SELECT email FROM users WHERE users.id = sessions.user_id) AS email, \
+                 (SELECT roles FROM users WHERE users.id = sessions.user_id) AS roles, \
+                 (SELECT authz_version FROM users WHERE users.id = sessions.user_id) AS authz_version"
+            )
+        };
+    }
+    let sql = db.dialect(rotate_sql!("unixepoch()"), rotate_sql!("CAST(FLOOR(EXTRACT(EPOCH FROM now())) AS BIGINT)"));
     on_pool!(db, write, |pool| {
         sqlx::query_as(sql).bind(id).bind(expected).bind(now).bind(idle_secs).fetch_optional(pool).await
     })
@@ -172,14 +213,57 @@ pub async fn revoke_user_session(db: &Db, user_id: &str, id: &str, now: i64) -> 
     Ok(done == 1)
 }
 
-/// The user's live sessions (not revoked, not past either limit), newest use first.
-pub async fn list_live_sessions(db: &Db, user_id: &str, now: i64) -> Result<Vec<SessionRow>, sqlx::Error> {
+/// A page of the user's live sessions (not revoked, not past either
+/// limit), most recently used first: at most `limit`, and only those after
+/// the session `before` in that order (the last one of the previous page).
+pub async fn list_live_sessions(
+    db: &Db,
+    user_id: &str,
+    now: i64,
+    limit: i64,
+    before: Option<&str>,
+) -> Result<Vec<SessionRow>, sqlx::Error> {
     let sql = concat!(
         session_rows!(),
         "WHERE s.user_id = $1 AND s.revoked_at IS NULL AND s.idle_expires_at > $2 AND s.absolute_expires_at > $2 \
-        ORDER BY s.last_used_at DESC, s.id"
+        AND ($4 IS NULL OR (s.last_used_at, s.id) < \
+            (SELECT c.last_used_at, c.id FROM sessions c WHERE c.id = $4 AND c.user_id = $1)) \
+        ORDER BY s.last_used_at DESC, s.id DESC LIMIT $3"
     );
-    on_pool!(db, read, |pool| sqlx::query_as(sql).bind(user_id).bind(now).fetch_all(pool).await)
+    on_pool!(db, read, |pool| sqlx::query_as(sql)
+        .bind(user_id)
+        .bind(now)
+        .bind(limit)
+        .bind(before)
+        .fetch_all(pool)
+        .await)
+}
+
+/// Ends the user's live sessions beyond the `keep` most recently used
+/// (never `newest`, the one just started); returns their ids.
+pub async fn evict_sessions_beyond(
+    db: &Db,
+    user_id: &str,
+    newest: &str,
+    keep: i64,
+    now: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    let sql = "UPDATE sessions SET revoked_at = $3, revoke_reason = $5 WHERE id IN ( \
+               SELECT id FROM sessions WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL \
+               AND idle_expires_at > $3 AND absolute_expires_at > $3 \
+               ORDER BY last_used_at DESC, id DESC LIMIT 1000000000 OFFSET $4) \
+               AND revoked_at IS NULL RETURNING id";
+    let rows: Vec<(String,)> = on_pool!(db, write, |pool| {
+        sqlx::query_as(sql)
+            .bind(user_id)
+            .bind(newest)
+            .bind(now)
+            .bind((keep - 1).max(0))
+            .bind(RevokeReason::Evicted.as_str())
+            .fetch_all(pool)
+            .await?
+    });
+    Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
 /// For a session that exists, is not revoked and has not passed its

@@ -62,15 +62,53 @@ pub async fn insert_user(db: &Db, user: &UserRow) -> Result<bool, sqlx::Error> {
     Ok(done == 1)
 }
 
-/// Sets a user's roles and bumps their `authz_version`, so access tokens
-/// issued with the old roles stop working.
-pub async fn set_user_roles(db: &Db, id: &str, roles: &str, now: i64) -> Result<bool, sqlx::Error> {
-    let sql = "UPDATE users SET roles = $2, updated_at = $3, authz_version = authz_version + 1 WHERE id = $1";
-    let done = on_pool!(db, write, |pool| {
-        sqlx::query(sql).bind(id).bind(roles).bind(now).execute(pool).await?.rows_affected()
-    });
-    Ok(done == 1)
+/// What [`set_user_roles`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RolesSet {
+    Done,
+    NotFound,
+    /// Refused: the user is the last admin and the new roles lack `admin`.
+    LastAdmin,
 }
+
+/// Sets a user's roles and bumps their `authz_version`, so access tokens
+/// issued with the old roles stop working — unless that would leave no
+/// admin at all. The check is part of the one `UPDATE`, so two admins
+/// demoting each other at the same moment cannot both succeed: SQLite runs
+/// writes one at a time; PostgreSQL takes a transaction-scoped advisory
+/// lock first, so the second statement's snapshot sees the first's commit.
+pub async fn set_user_roles(db: &Db, id: &str, roles: &str, now: i64) -> Result<RolesSet, sqlx::Error> {
+    let sql = "UPDATE users SET roles = $2, updated_at = $3, authz_version = authz_version + 1 \
+               WHERE id = $1 AND ($4 OR ' ' || roles || ' ' NOT LIKE '% admin %' \
+               OR EXISTS (SELECT 1 FROM users o WHERE o.id <> $1 AND ' ' || o.roles || ' ' LIKE '% admin %'))";
+    let keeps_admin = roles.split_whitespace().any(|r| r == "admin");
+    let done = match db {
+        Db::Sqlite { write, .. } => {
+            sqlx::query(sql).bind(id).bind(roles).bind(now).bind(keeps_admin).execute(write).await?.rows_affected()
+        }
+        Db::Postgres(pool) => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(ROLES_LOCK).execute(&mut *tx).await?;
+            let done = sqlx::query(sql)
+                .bind(id)
+                .bind(roles)
+                .bind(now)
+                .bind(keeps_admin)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            tx.commit().await?;
+            done
+        }
+    };
+    if done == 1 {
+        return Ok(RolesSet::Done);
+    }
+    Ok(if find_user_by_id(db, id).await?.is_some() { RolesSet::LastAdmin } else { RolesSet::NotFound })
+}
+
+/// The advisory lock key that serialises role changes on PostgreSQL.
+const ROLES_LOCK: i64 = 0x636f_6f6b_6965_0001;
 
 /// Replaces a user's password hash and revokes every live session but
 /// `keep`, in one transaction; returns the revoked session ids.
@@ -94,8 +132,14 @@ pub async fn change_password(db: &Db, id: &str, hash: &str, keep: &str, now: i64
     Ok(revoked.into_iter().map(|(id,)| id).collect())
 }
 
-/// All users, oldest first (the admin list).
-pub async fn list_users(db: &Db) -> Result<Vec<UserRow>, sqlx::Error> {
-    let sql = concat!("SELECT ", user_columns!(), " FROM users ORDER BY created_at, email");
-    on_pool!(db, read, |pool| sqlx::query_as(sql).fetch_all(pool).await)
+/// A page of users, oldest first (the admin list): at most `limit`, and
+/// only those after the user `after` in that order.
+pub async fn list_users(db: &Db, limit: i64, after: Option<&str>) -> Result<Vec<UserRow>, sqlx::Error> {
+    let sql = concat!(
+        "SELECT ",
+        user_columns!(),
+        " FROM users WHERE $2 IS NULL OR (created_at, id) > (SELECT c.created_at, c.id FROM users c WHERE c.id = $2) \
+        ORDER BY created_at, id LIMIT $1"
+    );
+    on_pool!(db, read, |pool| sqlx::query_as(sql).bind(limit).bind(after).fetch_all(pool).await)
 }

@@ -90,7 +90,11 @@ impl TestApp {
         Self::start(dir, vars).await
     }
 
-    async fn start(dir: TempDir, mut vars: HashMap<String, String>) -> TestApp {
+    async fn start(dir: TempDir, vars: HashMap<String, String>) -> TestApp {
+        Self::start_skewed(dir, vars, 0).await
+    }
+
+    async fn start_skewed(dir: TempDir, mut vars: HashMap<String, String>, clock_offset_secs: i64) -> TestApp {
         // Only a database of this dir's own is swapped for PostgreSQL; a
         // sibling keeps the URL of the instance it shares a database with.
         let own_sqlite = format!("sqlite://{}/app.db", dir.path().display());
@@ -100,8 +104,9 @@ impl TestApp {
             vars.insert("DATABASE_URL".to_owned(), url);
         }
         let lookup = vars.clone();
-        let config =
+        let mut config =
             Config::from_lookup(move |name| lookup.get(name).cloned()).expect("the test configuration is valid");
+        config.clock_offset_secs = clock_offset_secs;
         let application = Application::build(config).await.expect("the application builds");
         let addr = application.local_addr();
         let (shutdown, signal) = oneshot::channel::<()>();
@@ -118,6 +123,13 @@ impl TestApp {
     pub async fn spawn_sibling(&self) -> TestApp {
         let dir = tempfile::tempdir().expect("create a temp dir");
         Self::start(dir, self.vars.clone()).await
+    }
+
+    /// Like [`TestApp::spawn_sibling`], on a machine whose clock runs
+    /// `offset_secs` seconds off.
+    pub async fn spawn_skewed_sibling(&self, offset_secs: i64) -> TestApp {
+        let dir = tempfile::tempdir().expect("create a temp dir");
+        Self::start_skewed(dir, self.vars.clone(), offset_secs).await
     }
 
     /// The database URL this server uses.
