@@ -3,10 +3,15 @@
 //! Disabled until the page is hydrated (before that, a click would do
 //! nothing) and while its request runs (so it cannot be sent twice);
 //! `aria-busy` and a changed label tell screen readers why.
+//!
+//! A plain button runs `on_press` on click. A form's button is `submit`:
+//! the form's `on:submit` starts the request, so Enter in a field does too,
+//! and while the button is disabled Enter submits nothing.
 
 use leptos::prelude::*;
 
-/// A `type="button"` that runs `on_press` and shows `busy` as progress.
+/// A button that runs `on_press` (or submits its form) and shows `busy` as
+/// progress.
 #[component]
 pub fn BusyButton(
     /// The label at rest.
@@ -16,10 +21,15 @@ pub fn BusyButton(
     /// Whether the request this button started is running.
     #[prop(into)]
     busy: Signal<bool>,
-    /// Called on click.
-    on_press: Callback<()>,
+    /// Called on click; left out for a `submit` button.
+    #[prop(optional)]
+    on_press: Option<Callback<()>>,
+    /// `type="submit"`: the button of a form, whose `on:submit` does the work.
+    #[prop(optional)]
+    submit: bool,
     /// The `data-testid`.
-    test_id: &'static str,
+    #[prop(into)]
+    test_id: String,
     /// Another reason to be disabled (nothing to act on).
     #[prop(optional, into)]
     disabled: Option<Signal<bool>>,
@@ -35,17 +45,20 @@ pub fn BusyButton(
     Effect::new(move || set_hydrated.set(true));
 
     let inactive = move || !hydrated.get() || busy.get() || disabled.is_some_and(|disabled| disabled.get());
+    let kind = if submit { "submit" } else { "button" };
 
     view! {
         <button
-            type="button"
+            type=kind
             class=class
             data-testid=test_id
             aria-label=aria_label
             disabled=inactive
             aria-busy=move || if busy.get() { "true" } else { "false" }
             on:click=move |_| {
-                if !inactive() {
+                if let Some(on_press) = on_press
+                    && !inactive()
+                {
                     on_press.run(());
                 }
             }

@@ -3,6 +3,7 @@
 
 mod busy_button;
 mod credentials_form;
+mod fetched;
 mod guard;
 mod password_form;
 mod session_list;
@@ -11,6 +12,7 @@ mod token_status;
 
 pub use busy_button::BusyButton;
 pub use credentials_form::{AuthAction, CredentialsForm, FormKind};
+pub use fetched::Fetched;
 pub use guard::{GuestOnly, RequireSession, local_path, login_href};
 pub use password_form::PasswordForm;
 pub use session_list::SessionList;

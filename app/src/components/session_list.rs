@@ -9,18 +9,11 @@ use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
     api::{self, ApiError},
-    components::BusyButton,
+    components::{BusyButton, Fetched},
     format::{date_time, describe_user_agent, iso_utc, sentence},
     session::{SignOutReason, use_session},
     types::SessionView,
 };
-
-#[derive(Clone, Debug, PartialEq)]
-enum Listing {
-    Loading,
-    Loaded(Vec<SessionView>),
-    Failed(String),
-}
 
 /// Revoking several sessions: their ids in, success or the first failure out.
 type RevokeAction = Action<Vec<String>, Result<(), ApiError>>;
@@ -42,7 +35,7 @@ async fn revoke_all(ids: Vec<String>) -> Result<(), ApiError> {
 #[component]
 pub fn SessionList(#[prop(optional, into)] reload_on: Option<Signal<u32>>) -> impl IntoView {
     let session = use_session();
-    let (listing, set_listing) = signal(Listing::Loading);
+    let (listing, set_listing) = signal(Fetched::<Vec<SessionView>>::Loading);
     let (version, set_version) = signal(0_u32);
     let reload = Callback::new(move |()| set_version.update(|version| *version += 1));
 
@@ -59,16 +52,7 @@ pub fn SessionList(#[prop(optional, into)] reload_on: Option<Signal<u32>>) -> im
             reload_on.track();
         }
         spawn_local(async move {
-            let next = match api::sessions().await {
-                Ok(rows) => Listing::Loaded(rows),
-                Err(error) => {
-                    if error.is_unauthorized() {
-                        session.check_now();
-                    }
-                    Listing::Failed(sentence(&error.message()))
-                }
-            };
-            set_listing.set(next);
+            set_listing.set(Fetched::from_answer(api::sessions().await, session));
         });
     });
 
@@ -78,7 +62,7 @@ pub fn SessionList(#[prop(optional, into)] reload_on: Option<Signal<u32>>) -> im
     let others_result = sign_out_others.value();
     let others = move || {
         listing.with(|listing| match listing {
-            Listing::Loaded(rows) => rows.iter().filter(|row| !row.current).map(|row| row.id.clone()).collect(),
+            Fetched::Loaded(rows) => rows.iter().filter(|row| !row.current).map(|row| row.id.clone()).collect(),
             _ => Vec::new(),
         })
     };
@@ -111,19 +95,15 @@ pub fn SessionList(#[prop(optional, into)] reload_on: Option<Signal<u32>>) -> im
                 />
             </div>
             {move || others_error().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
-            {move || match listing.get() {
-                Listing::Loading => {
-                    view! { <p class="muted" role="status">"Loading your sessions…"</p> }.into_any()
-                }
-                Listing::Failed(message) => view! { <p class="form-error" role="alert">{message}</p> }.into_any(),
-                Listing::Loaded(rows) => {
+            {move || {
+                listing.get().show("Loading your sessions…", None, |rows| {
                     view! {
                         <ul class="session-list">
                             {rows.into_iter().map(|row| view! { <SessionRow row reload/> }).collect_view()}
                         </ul>
                     }
                         .into_any()
-                }
+                })
             }}
         </section>
     }

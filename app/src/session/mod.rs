@@ -4,8 +4,9 @@
 //!   the browser for hydration (see [`BootstrapData`]).
 //! - [`SessionContext`]: signals every page reads (who, when the access token
 //!   expires, when the next refresh is due), provided once by [`App`](crate::App).
-//! - `scheduler`, `tabs`, `wake` (browser only): the refresh scheduler, its
-//!   coordination with other tabs, and its catch-up after sleep.
+//! - `scheduler`, `timing`, `tabs`, `wake` (browser only): the refresh
+//!   scheduler, the deadlines and retry waits it keeps, its coordination
+//!   with other tabs, and its catch-up after sleep.
 //!
 //! Times in the signals are page-clock milliseconds ([`now_ms`]), never wall
 //! clock: the browser's clock may be wrong, and the contract says to schedule
@@ -17,6 +18,8 @@ mod clock;
 mod scheduler;
 #[cfg(feature = "hydrate")]
 mod tabs;
+#[cfg(feature = "hydrate")]
+mod timing;
 #[cfg(feature = "hydrate")]
 mod wake;
 

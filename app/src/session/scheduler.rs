@@ -2,8 +2,9 @@
 //! access token expires, so the user is never bounced to sign-in mid-visit.
 //!
 //! - The deadline comes from `expires_in`, counted from when that answer
-//!   arrived ([`Anchor`]), never from the wall clock. A timer fires at it;
-//!   wake-ups ([`wake`]) re-check it, since timers stall while a laptop sleeps.
+//!   arrived ([`Anchor`]), never from the wall clock; [`timing`](super::timing)
+//!   computes it. A timer fires at it; wake-ups ([`wake`]) re-check it, since
+//!   timers stall while a laptop sleeps.
 //! - A refresh holds the cross-tab lock ([`tabs::exclusive`]). Inside it a
 //!   `GET /api/auth/session` first: if the cookies already hold a newer
 //!   access token, another tab refreshed and this one adopts its session.
@@ -26,13 +27,11 @@ use super::{
     SignOutReason, Writers,
     clock::{Anchor, now_ms},
     tabs::{self, Channel, TabMessage},
+    timing::{Backoff, Current},
     wake,
 };
 use crate::{api, types::SessionInfo};
 
-/// First retry after a network failure; doubles up to [`MAX_RETRY_MS`].
-const FIRST_RETRY_MS: f64 = 1_000.0;
-const MAX_RETRY_MS: f64 = 60_000.0;
 /// `setTimeout` fires at once beyond this (2^31 - 1 ms, about 24.8 days).
 const MAX_TIMEOUT_MS: f64 = 2_147_483_647.0;
 
@@ -53,43 +52,10 @@ struct State {
     /// Dropping a `Timeout` cancels it, so there is at most one pending.
     timer: Option<Timeout>,
     in_flight: bool,
-    retry_ms: f64,
+    backoff: Backoff,
     /// Bumped whenever news overtakes a refresh in flight (a sign-in, a
     /// sign-out, another tab's session), whose outcome is then stale.
     epoch: u64,
-}
-
-struct Current {
-    info: SessionInfo,
-    anchor: Anchor,
-    /// Issued moments ago (anything but the server-rendered session, which
-    /// may be old); see [`Current::due_in_ms`].
-    fresh: bool,
-}
-
-impl Current {
-    fn expires_in_ms(&self) -> f64 {
-        self.info.expires_in as f64 * 1000.0 - self.anchor.elapsed_ms()
-    }
-
-    /// Time left until the refresh is due; `<= 0` means at once. A token
-    /// issued just now with no more than the lead left would be due at once
-    /// again and again; it is refreshed at half its life instead.
-    fn due_in_ms(&self, lead_ms: f64) -> f64 {
-        let life_ms = self.info.expires_in as f64 * 1000.0;
-        let mut due_ms = life_ms - lead_ms;
-        if self.fresh && due_ms <= 0.0 {
-            due_ms = life_ms / 2.0;
-        }
-        due_ms - self.anchor.elapsed_ms()
-    }
-
-    /// The refresh token's own life is over, so the server's refusal means
-    /// expiry rather than revocation.
-    fn refresh_lapsed(&self) -> bool {
-        let life_ms = (self.info.refresh_expires_at - self.info.server_time) as f64 * 1000.0;
-        self.anchor.elapsed_ms() >= life_ms
-    }
 }
 
 /// How one refresh round ended.
@@ -181,7 +147,7 @@ impl Scheduler {
         {
             let mut state = self.0.state.borrow_mut();
             state.current = Some(Current { info: info.clone(), anchor, fresh });
-            state.retry_ms = FIRST_RETRY_MS;
+            state.backoff = Backoff::default();
         }
         self.0.writers.sign_out_reason.set(None);
         self.0.writers.session.set(Some(info));
@@ -264,12 +230,7 @@ impl Scheduler {
     }
 
     fn retry_later(&self) {
-        let delay_ms = {
-            let mut state = self.0.state.borrow_mut();
-            let delay_ms = state.retry_ms.max(FIRST_RETRY_MS);
-            state.retry_ms = (delay_ms * 2.0).min(MAX_RETRY_MS);
-            delay_ms
-        };
+        let delay_ms = self.0.state.borrow_mut().backoff.next_delay_ms();
         self.0.writers.next_refresh_at.set(Some(now_ms() + delay_ms));
         self.set_timer(delay_ms);
     }
@@ -281,7 +242,7 @@ impl Scheduler {
             state.epoch += 1;
             state.current = None;
             state.timer = None;
-            state.retry_ms = FIRST_RETRY_MS;
+            state.backoff = Backoff::default();
         }
         self.0.writers.clear(reason);
     }
