@@ -413,7 +413,7 @@ async fn a_login_refused_by_the_limiter_is_audited_as_rate_limited() {
     let limited = app.login(&mut Jar::default(), &user.email, &user.password).await;
 
     // Assert: ten wrong passwords for the user, then the refusal (newest).
-    assert_error(&limited, 429, "rate_limited");
+    assert_rate_limited(&limited);
     let response = app.get("/api/admin/events?kind=login_failed", &admin).await;
     assert_status(&response, 200);
     let events: Vec<Value> = response.json();

@@ -1,9 +1,9 @@
 //! Assertions on the contract's answers (`docs/API.md`): statuses, error
-//! bodies, cleared cookies, caching headers. Each names what it found when
-//! it fails.
+//! bodies, rate limits, cleared cookies, caching headers. Each names what it
+//! found when it fails.
 
 use app::types::ErrorBody;
-use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE};
+use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER};
 use serde_json::Value;
 
 use super::api::{Api, Response};
@@ -44,6 +44,20 @@ pub fn assert_error(response: &Response, status: u16, code: &str) {
     assert_status(response, status);
     let body = assert_client_error(response);
     assert_eq!(body.error, code, "unexpected error code; body: {}", response.body);
+}
+
+/// Asserts a limiter's refusal: `429 rate_limited` with the contract's error
+/// body and a whole-seconds `Retry-After` of 1..=60 (the limiters count per
+/// minute).
+#[track_caller]
+pub fn assert_rate_limited(response: &Response) {
+    assert_error(response, 429, "rate_limited");
+    let retry_after = response
+        .header(RETRY_AFTER.as_str())
+        .unwrap_or_else(|| panic!("a 429 without a Retry-After header; body: {}", response.body));
+    let retry_after: u64 =
+        retry_after.parse().unwrap_or_else(|_| panic!("Retry-After is not whole seconds: {retry_after:?}"));
+    assert!((1..=60).contains(&retry_after), "Retry-After {retry_after} out of range");
 }
 
 /// Asserts that the response clears the cookie `name` with `path`.

@@ -32,7 +32,7 @@ pub use self::app::{PG_TEST_DB_PREFIX, TestApp, postgres_database_for};
 #[allow(unused_imports)]
 pub use self::asserts::{
     assert_clears_both_cookies, assert_clears_cookie, assert_client_error, assert_error, assert_no_store,
-    assert_not_echoed, assert_status,
+    assert_not_echoed, assert_rate_limited, assert_status,
 };
 #[allow(unused_imports)]
 pub use self::cookies::{Jar, SetCookie};
