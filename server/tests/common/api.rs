@@ -15,7 +15,9 @@ use serde_json::{Value, json};
 
 use super::asserts::assert_status;
 use super::cookies::{Jar, SetCookie};
-use super::{DEFAULT_ACCESS_COOKIE, DEFAULT_REFRESH_COOKIE, PASSWORD, REVOCATION_WAIT, unique_email};
+use super::{
+    ADMIN_EMAIL, ADMIN_PASSWORD, DEFAULT_ACCESS_COOKIE, DEFAULT_REFRESH_COOKIE, PASSWORD, REVOCATION_WAIT, unique_email,
+};
 
 /// What a test needs to talk to one server; cheap to clone into tasks.
 #[derive(Clone)]
@@ -170,6 +172,17 @@ impl Api {
         User { info: response.session_info(), email, password: PASSWORD.to_owned(), jar }
     }
 
+    /// Logs the seeded admin ([`ADMIN_EMAIL`]) in: a fresh admin session.
+    /// Asserts 200 and the admin role.
+    pub async fn sign_in_admin(&self) -> User {
+        let mut jar = Jar::default();
+        let response = self.login(&mut jar, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        assert_status(&response, 200);
+        let info = response.session_info();
+        assert!(info.user.roles.iter().any(|role| role == "admin"), "the seeded admin is an admin: {:?}", info.user);
+        User { email: ADMIN_EMAIL.to_owned(), password: ADMIN_PASSWORD.to_owned(), jar, info }
+    }
+
     /// Logs `user` in again: a second, independent session.
     pub async fn new_session(&self, user: &User) -> (Jar, SessionInfo) {
         let mut jar = Jar::default();
@@ -212,7 +225,8 @@ impl Api {
     }
 }
 
-/// A registered user and the session registration started.
+/// A signed-in account: a registered user and the session registration
+/// started, or the seeded admin and the session its login started.
 #[derive(Clone, Debug)]
 pub struct User {
     pub email: String,

@@ -14,7 +14,8 @@ use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::api::Api;
+use super::ADMIN_VARS;
+use super::api::{Api, User};
 
 /// A server running in this test's runtime on 127.0.0.1:0, with its own
 /// database. Dropping it stops the server (the shutdown sender drops).
@@ -45,6 +46,16 @@ impl TestApp {
     pub async fn spawn_with(overrides: &[(&str, &str)]) -> TestApp {
         let dir = tempfile::tempdir().expect("create a temp dir for the database");
         Self::spawn_in(dir, overrides).await
+    }
+
+    /// A server that seeds the admin [`super::ADMIN_EMAIL`] (`overrides` on
+    /// top of the defaults), and that admin signed in.
+    pub async fn spawn_with_admin(overrides: &[(&str, &str)]) -> (TestApp, User) {
+        let mut vars = ADMIN_VARS.to_vec();
+        vars.extend_from_slice(overrides);
+        let app = Self::spawn_with(&vars).await;
+        let admin = app.sign_in_admin().await;
+        (app, admin)
     }
 
     /// A server whose database lives in `dir` (reused across restarts).

@@ -5,7 +5,8 @@
 //!
 //! Layout (everything is re-exported here, so `use common::*;` is enough):
 //!
-//! - `app`: `TestApp`, the server under test, and the per-test database.
+//! - `app`: `TestApp`, the server under test (with or without a signed-in
+//!   admin), and the per-test database.
 //! - `api`: `Api`, a client for one server; the fully read `Response`; `User`.
 //! - `cookies`: the cookie `Jar` and the parsed `SetCookie`.
 //! - `asserts`: assertions on the contract's answers.
@@ -48,6 +49,13 @@ pub const PASSWORD: &str = "correct horse battery staple";
 /// How long a revoked session's access token may keep working (the server
 /// caches session checks for about a second; we allow two).
 pub const REVOCATION_WAIT: Duration = Duration::from_secs(2);
+/// The admin [`TestApp::spawn_with_admin`] seeds (`AUTH_ADMIN_EMAIL`).
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+/// That admin's password (`AUTH_ADMIN_PASSWORD`).
+pub const ADMIN_PASSWORD: &str = "admin-password-123";
+/// The settings that seed that admin, for a server started another way;
+/// [`Api::sign_in_admin`] signs it in.
+pub const ADMIN_VARS: [(&str, &str); 2] = [("AUTH_ADMIN_EMAIL", ADMIN_EMAIL), ("AUTH_ADMIN_PASSWORD", ADMIN_PASSWORD)];
 
 /// Unix seconds now, from the test's clock (same machine as the server).
 pub fn now() -> i64 {
