@@ -40,10 +40,7 @@ struct Database {
 impl Database {
     async fn new() -> Database {
         let dir = tempfile::tempdir().expect("a temp dir for the database");
-        let url = match postgres_database_for(dir.path()).await {
-            Some(url) => url,
-            None => format!("sqlite://{}/app.db", dir.path().display()),
-        };
+        let url = database_url_for(dir.path()).await;
         Database { dir, url }
     }
 }

@@ -74,7 +74,7 @@ impl TestApp {
     async fn start_skewed(dir: TempDir, mut vars: HashMap<String, String>, clock_offset_secs: i64) -> TestApp {
         // Only a database of this dir's own is swapped for PostgreSQL; a
         // sibling keeps the URL of the instance it shares a database with.
-        let own_sqlite = format!("sqlite://{}/app.db", dir.path().display());
+        let own_sqlite = sqlite_url(dir.path());
         if vars.get("DATABASE_URL") == Some(&own_sqlite)
             && let Some(url) = postgres_database_for(dir.path()).await
         {
@@ -151,13 +151,30 @@ impl TestApp {
 /// them all after the run.
 pub const PG_TEST_DB_PREFIX: &str = "cookie_auth_test_";
 
+/// The database a [`TestApp`] spawned in `dir` uses, for servers started
+/// another way (the binary, the CLI): its own PostgreSQL database when
+/// `TEST_DATABASE_URL` is set, else `dir/app.db`.
+pub async fn database_url_for(dir: &Path) -> String {
+    match postgres_database_for(dir).await {
+        Some(url) => url,
+        None => sqlite_url(dir),
+    }
+}
+
 /// With `TEST_DATABASE_URL=postgres://…` set, the URL of a database of this
 /// test's own, made on first use. Its name derives from the temp dir, so a
-/// restarted server (same dir) finds the same database.
+/// restarted server (same dir) finds the same database. `None` when the
+/// variable is unset or empty.
 pub async fn postgres_database_for(dir: &Path) -> Option<String> {
     use sqlx::Connection;
 
-    let admin_url = std::env::var("TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres"))?;
+    let admin_url = match std::env::var("TEST_DATABASE_URL") {
+        Err(std::env::VarError::NotPresent) => return None,
+        Ok(url) if url.is_empty() => return None,
+        Ok(url) if url.starts_with("postgres") => url,
+        // Anything else would run the PostgreSQL pass on SQLite without a word.
+        _ => panic!("TEST_DATABASE_URL is set but is not a postgres:// URL"),
+    };
     let leaf = dir.file_name().and_then(|n| n.to_str()).unwrap_or("db");
     let name: String = format!("{PG_TEST_DB_PREFIX}{leaf}")
         .chars()
@@ -179,9 +196,13 @@ pub async fn postgres_database_for(dir: &Path) -> Option<String> {
     Some(format!("{base}/{name}"))
 }
 
+fn sqlite_url(dir: &Path) -> String {
+    format!("sqlite://{}/app.db", dir.display())
+}
+
 fn base_vars(dir: &Path) -> HashMap<String, String> {
     let mut vars = HashMap::new();
-    vars.insert("DATABASE_URL".to_owned(), format!("sqlite://{}/app.db", dir.display()));
+    vars.insert("DATABASE_URL".to_owned(), sqlite_url(dir));
     vars.insert("LEPTOS_SITE_ADDR".to_owned(), "127.0.0.1:0".to_owned());
     vars.insert("AUTH_RATE_LIMITS".to_owned(), "off".to_owned());
     vars

@@ -29,7 +29,7 @@ pub mod process;
 #[allow(unused_imports)]
 pub use self::api::{Api, Response, User};
 #[allow(unused_imports)]
-pub use self::app::{PG_TEST_DB_PREFIX, TestApp, postgres_database_for};
+pub use self::app::{PG_TEST_DB_PREFIX, TestApp, database_url_for, postgres_database_for};
 #[allow(unused_imports)]
 pub use self::asserts::{
     assert_clears_both_cookies, assert_clears_cookie, assert_client_error, assert_error, assert_no_store,
