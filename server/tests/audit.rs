@@ -13,17 +13,9 @@ use reqwest::Method;
 use reqwest::header::USER_AGENT;
 use serde_json::{Value, json};
 
-const ADMIN_EMAIL: &str = "admin@example.com";
-const ADMIN_PASSWORD: &str = "admin-password-123";
 const AGENT: &str = "AuditProbe/1.0 (integration tests)";
 const WRONG_PASSWORD: &str = "wrong-password-audit-probe";
 const NEW_PASSWORD: &str = "new-password-audit-probe";
-
-fn admin_vars(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
-    let mut vars = vec![("AUTH_ADMIN_EMAIL", ADMIN_EMAIL), ("AUTH_ADMIN_PASSWORD", ADMIN_PASSWORD)];
-    vars.extend_from_slice(extra);
-    vars
-}
 
 /// Sends `method path` with the jar's cookies, [`AGENT`] as the User-Agent
 /// and an optional JSON body.
@@ -92,7 +84,10 @@ struct Story {
 
 impl Story {
     async fn tell() -> Story {
-        let vars = admin_vars(&[("AUTH_REUSE_GRACE_SECS", "0")]);
+        // The server only seeds the admin: its sign-in is part of the story
+        // (sent with the probe's user agent, its tokens recorded), below.
+        let mut vars = ADMIN_VARS.to_vec();
+        vars.push(("AUTH_REUSE_GRACE_SECS", "0"));
         let app = TestApp::spawn_with(&vars).await;
         let mut tokens = Tokens::default();
         let email = unique_email();
@@ -305,9 +300,7 @@ async fn events_filter_by_kind_and_by_user() {
 #[tokio::test]
 async fn bad_event_query_values_are_invalid_input() {
     // Arrange
-    let app = TestApp::spawn_with(&admin_vars(&[])).await;
-    let mut admin = Jar::default();
-    assert_status(&app.login(&mut admin, ADMIN_EMAIL, ADMIN_PASSWORD).await, 200);
+    let (app, admin) = TestApp::spawn_with_admin(&[]).await;
 
     let queries = [
         "limit=0",
@@ -322,20 +315,20 @@ async fn bad_event_query_values_are_invalid_input() {
     ];
     for query in queries {
         // Act
-        let response = app.get(&format!("/api/admin/events?{query}"), &admin).await;
+        let response = app.get(&format!("/api/admin/events?{query}"), &admin.jar).await;
 
         // Assert
         assert_eq!(response.status.as_u16(), 422, "{query}: {}", response.body);
         assert_error(&response, 422, "invalid_input");
     }
-    assert_status(&app.get("/api/admin/events?limit=1", &admin).await, 200);
-    assert_status(&app.get("/api/admin/events?limit=500", &admin).await, 200);
+    assert_status(&app.get("/api/admin/events?limit=1", &admin.jar).await, 200);
+    assert_status(&app.get("/api/admin/events?limit=500", &admin.jar).await, 200);
 }
 
 #[tokio::test]
 async fn events_are_forbidden_for_a_normal_user_and_need_an_access_cookie() {
     // Arrange
-    let app = TestApp::spawn_with(&admin_vars(&[])).await;
+    let (app, _admin) = TestApp::spawn_with_admin(&[]).await;
     let user = app.new_user().await;
 
     // Act
@@ -374,9 +367,7 @@ async fn no_event_holds_a_token_or_a_password() {
 #[tokio::test]
 async fn a_password_change_is_audited_without_the_passwords() {
     // Arrange
-    let app = TestApp::spawn_with(&admin_vars(&[])).await;
-    let mut admin = Jar::default();
-    assert_status(&app.login(&mut admin, ADMIN_EMAIL, ADMIN_PASSWORD).await, 200);
+    let (app, admin) = TestApp::spawn_with_admin(&[]).await;
     let user = app.new_user().await;
     let _other = app.new_session(&user).await;
     let body = json!({ "current_password": user.password, "new_password": NEW_PASSWORD });
@@ -386,7 +377,7 @@ async fn a_password_change_is_audited_without_the_passwords() {
 
     // Assert
     assert_status(&change, 204);
-    let response = app.get(&format!("/api/admin/events?user_id={}", user.info.user.id), &admin).await;
+    let response = app.get(&format!("/api/admin/events?user_id={}", user.info.user.id), &admin.jar).await;
     assert_status(&response, 200);
     let events: Vec<Value> = response.json();
     let changed = find(&events, "password_changed", |_| true);
@@ -401,9 +392,7 @@ async fn a_password_change_is_audited_without_the_passwords() {
 #[tokio::test]
 async fn a_login_refused_by_the_limiter_is_audited_as_rate_limited() {
     // Arrange: the admin signs in before this address is over its limit.
-    let app = TestApp::spawn_with(&admin_vars(&[("AUTH_RATE_LIMITS", "on")])).await;
-    let mut admin = Jar::default();
-    assert_status(&app.login(&mut admin, ADMIN_EMAIL, ADMIN_PASSWORD).await, 200);
+    let (app, admin) = TestApp::spawn_with_admin(&[("AUTH_RATE_LIMITS", "on")]).await;
     let user = app.new_user().await;
     for _ in 0..10 {
         assert_error(&app.login(&mut Jar::default(), &user.email, WRONG_PASSWORD).await, 401, "invalid_credentials");
@@ -413,8 +402,8 @@ async fn a_login_refused_by_the_limiter_is_audited_as_rate_limited() {
     let limited = app.login(&mut Jar::default(), &user.email, &user.password).await;
 
     // Assert: ten wrong passwords for the user, then the refusal (newest).
-    assert_error(&limited, 429, "rate_limited");
-    let response = app.get("/api/admin/events?kind=login_failed", &admin).await;
+    assert_rate_limited(&limited);
+    let response = app.get("/api/admin/events?kind=login_failed", &admin.jar).await;
     assert_status(&response, 200);
     let events: Vec<Value> = response.json();
     let wrong = events.iter().filter(|e| text(e, "user_id") == Some(user.info.user.id.as_str())).count();
@@ -429,22 +418,15 @@ async fn a_login_refused_by_the_limiter_is_audited_as_rate_limited() {
 
 #[tokio::test]
 async fn with_refresh_auditing_off_refreshes_leave_no_event_but_reuse_still_does() {
-    let app = TestApp::spawn_with(&[
-        ("AUTH_AUDIT_REFRESHES", "off"),
-        ("AUTH_REUSE_GRACE_SECS", "0"),
-        ("AUTH_ADMIN_EMAIL", "admin@example.com"),
-        ("AUTH_ADMIN_PASSWORD", "admin-password-123"),
-    ])
-    .await;
-    let mut admin = Jar::default();
-    assert_status(&app.login(&mut admin, "admin@example.com", "admin-password-123").await, 200);
+    let (app, admin) =
+        TestApp::spawn_with_admin(&[("AUTH_AUDIT_REFRESHES", "off"), ("AUTH_REUSE_GRACE_SECS", "0")]).await;
     let user = app.new_user().await;
     let (mut jar, _) = app.new_session(&user).await;
     let stolen = jar.clone();
     assert_status(&app.refresh(&mut jar).await, 200);
     assert_error(&app.refresh(&mut stolen.clone()).await, 401, "refresh_reused");
 
-    let events = app.get(&format!("/api/admin/events?user_id={}", user.info.user.id), &admin).await;
+    let events = app.get(&format!("/api/admin/events?user_id={}", user.info.user.id), &admin.jar).await;
 
     assert_status(&events, 200);
     let kinds: Vec<String> =

@@ -123,15 +123,6 @@ async fn run_binary(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>, cw
     }
 }
 
-/// The database a TestApp spawned in `dir` uses: its own PostgreSQL
-/// database when `TEST_DATABASE_URL` is set, else `dir/app.db`.
-async fn database_url_for(dir: &Path) -> String {
-    match postgres_database_for(dir).await {
-        Some(url) => url,
-        None => format!("sqlite://{}/app.db", dir.display()),
-    }
-}
-
 /// The CLI pointed at one database.
 struct Cli {
     database_url: String,

@@ -39,9 +39,6 @@ const PURE_CASES: u32 = 256;
 /// Cases for a property checked over HTTP.
 const HTTP_CASES: u32 = 64;
 
-const ADMIN_EMAIL: &str = "fuzz-admin@example.com";
-const ADMIN_PASSWORD: &str = "fuzz admin password";
-
 // ---------------------------------------------------------------------------
 // Configuration and runners
 // ---------------------------------------------------------------------------
@@ -912,10 +909,7 @@ fn percent_encode(segment: &str) -> String {
 #[test]
 fn role_change_answers_any_body_with_200_exactly_when_valid() {
     let rt = runtime();
-    let app =
-        rt.block_on(TestApp::spawn_with(&[("AUTH_ADMIN_EMAIL", ADMIN_EMAIL), ("AUTH_ADMIN_PASSWORD", ADMIN_PASSWORD)]));
-    let mut admin = Jar::default();
-    assert_status(&rt.block_on(app.login(&mut admin, ADMIN_EMAIL, ADMIN_PASSWORD)), 200);
+    let (app, admin) = rt.block_on(TestApp::spawn_with_admin(&[]));
     let target = rt.block_on(app.new_user());
     let target_id = target.info.user.id.clone();
 
@@ -938,7 +932,7 @@ fn role_change_answers_any_body_with_200_exactly_when_valid() {
         let wanted =
             serde_json::from_slice::<RoleChange>(&body.bytes()).ok().and_then(|change| role_rules(&change.roles));
         rt.block_on(async {
-            let response = send_body(&app, Method::PUT, &path, &admin, &body).await;
+            let response = send_body(&app, Method::PUT, &path, &admin.jar, &body).await;
             if names_target && wanted.is_some() {
                 prop_assert_eq!(
                     response.status.as_u16(),
@@ -968,7 +962,7 @@ fn role_change_answers_any_body_with_200_exactly_when_valid() {
     });
 
     rt.block_on(async {
-        assert_status(&app.get("/api/admin/users", &admin).await, 200);
+        assert_status(&app.get("/api/admin/users", &admin.jar).await, 200);
         assert_healthy(&app).await;
     });
 }

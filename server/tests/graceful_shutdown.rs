@@ -27,9 +27,6 @@ const WARM_UP_LIMIT: Duration = Duration::from_secs(30);
 const WARM_UP_POLL: Duration = Duration::from_millis(20);
 /// How long the process may take to exit after the signal.
 const EXIT_LIMIT: Duration = Duration::from_secs(15);
-/// The admin the server started after the burst seeds, to read the audit log.
-const ADMIN_EMAIL: &str = "admin@example.com";
-const ADMIN_PASSWORD: &str = "admin-password-123";
 /// Events per page of `GET /api/admin/events`, at most.
 const EVENTS_PAGE: usize = 500;
 
@@ -43,10 +40,7 @@ struct Database {
 impl Database {
     async fn new() -> Database {
         let dir = tempfile::tempdir().expect("a temp dir for the database");
-        let url = match postgres_database_for(dir.path()).await {
-            Some(url) => url,
-            None => format!("sqlite://{}/app.db", dir.path().display()),
-        };
+        let url = database_url_for(dir.path()).await;
         Database { dir, url }
     }
 }
@@ -264,8 +258,8 @@ async fn burst_then_signal(args: &[&str], signal: &str, sessions: usize) {
     );
 
     // Assert: no acknowledged rotation lost.
-    let mut second =
-        start_server(&db, "second", &[], &[("AUTH_ADMIN_EMAIL", ADMIN_EMAIL), ("AUTH_ADMIN_PASSWORD", ADMIN_PASSWORD)]);
+    // The server started after the burst seeds the admin, to read the audit log.
+    let mut second = start_server(&db, "second", &[], &ADMIN_VARS);
     let addr = second.wait_until_listening().await;
     let api = Api::for_addr(addr);
     // The audit log first (the checks below refresh once more): shutdown
@@ -273,10 +267,9 @@ async fn burst_then_signal(args: &[&str], signal: &str, sessions: usize) {
     // `refreshed` event. One more is allowed: a rotation the server
     // committed whose answer never reached the loop (its connection closed
     // first) is audited but not acknowledged.
-    let mut admin = Jar::default();
-    assert_status(&api.login(&mut admin, ADMIN_EMAIL, ADMIN_PASSWORD).await, 200);
+    let admin = api.sign_in_admin().await;
     for (i, ((user_id, session_id, _), outcome)) in started.iter().zip(&outcomes).enumerate() {
-        let audited = refreshed_events(&api, &admin, user_id, session_id).await;
+        let audited = refreshed_events(&api, &admin.jar, user_id, session_id).await;
         assert!(
             audited == outcome.rotated || audited == outcome.rotated + 1,
             "session {i}: {audited} `refreshed` events for {} acknowledged rotations",

@@ -308,19 +308,13 @@ async fn a_restart_after_a_rotation_keeps_both_keys_and_the_old_tokens() {
 #[tokio::test]
 async fn a_rotation_is_in_the_audit_log() {
     // Arrange
-    let app = TestApp::spawn_with(&[
-        ("AUTH_ADMIN_EMAIL", "admin@example.com"),
-        ("AUTH_ADMIN_PASSWORD", "admin-password-123"),
-    ])
-    .await;
-    let mut admin = Jar::default();
-    assert_status(&app.login(&mut admin, "admin@example.com", "admin-password-123").await, 200);
+    let (app, admin) = TestApp::spawn_with_admin(&[]).await;
 
     // Act
     rotate(&app).await;
 
     // Assert
-    let response = app.get("/api/admin/events?kind=key_rotated", &admin).await;
+    let response = app.get("/api/admin/events?kind=key_rotated", &admin.jar).await;
     assert_status(&response, 200);
     let events: Vec<Value> = response.json();
     assert_eq!(events.len(), 1, "{events:?}");

@@ -22,10 +22,7 @@ const REQUEST_ID: &str = "x-request-id";
 /// temp dir holds its database (SQLite) and log files.
 async fn start_server() -> (TempDir, ServerProcess) {
     let dir = tempfile::tempdir().expect("a temp dir for the server");
-    let database_url = match postgres_database_for(dir.path()).await {
-        Some(url) => url,
-        None => format!("sqlite://{}/app.db", dir.path().display()),
-    };
+    let database_url = database_url_for(dir.path()).await;
     let env = [("DATABASE_URL", database_url.as_str()), ("LOG_FORMAT", "json"), ("RUST_LOG", "debug,sqlx=warn")];
     let server = ServerProcess::start(dir.path(), "server", &[], &env);
     (dir, server)

@@ -13,11 +13,12 @@ use tempfile::TempDir;
 
 const WRONG_PASSWORD: &str = "wrong-password-leak-probe";
 
-/// The server on a SQLite file of its own with `RUST_LOG=debug`; the temp
-/// dir holds the database and the log files.
-fn start_server() -> (TempDir, ServerProcess) {
+/// The server on a database of its own (SQLite, or PostgreSQL with
+/// `TEST_DATABASE_URL`) with `RUST_LOG=debug`; the temp dir holds the log
+/// files (and the SQLite database).
+async fn start_server() -> (TempDir, ServerProcess) {
     let dir = tempfile::tempdir().expect("a temp dir for the server");
-    let database_url = format!("sqlite://{}/app.db", dir.path().display());
+    let database_url = database_url_for(dir.path()).await;
     let server =
         ServerProcess::start(dir.path(), "server", &[], &[("DATABASE_URL", &database_url), ("RUST_LOG", "debug")]);
     (dir, server)
@@ -64,7 +65,7 @@ impl Seen {
 #[tokio::test]
 async fn tokens_never_appear_in_bodies_headers_or_logs() {
     // Arrange
-    let (_dir, mut server) = start_server();
+    let (_dir, mut server) = start_server().await;
     let addr = server.wait_until_listening().await;
     let api = Api::for_addr(addr);
     let mut seen = Seen::default();

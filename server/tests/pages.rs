@@ -7,13 +7,6 @@ mod common;
 
 use common::*;
 
-const ADMIN_EMAIL: &str = "admin@example.com";
-const ADMIN_PASSWORD: &str = "admin-password-123";
-
-async fn spawn_with_admin() -> TestApp {
-    TestApp::spawn_with(&[("AUTH_ADMIN_EMAIL", ADMIN_EMAIL), ("AUTH_ADMIN_PASSWORD", ADMIN_PASSWORD)]).await
-}
-
 #[tokio::test]
 async fn the_dashboard_renders_signed_in_on_the_server() {
     let app = TestApp::spawn().await;
@@ -32,13 +25,11 @@ async fn the_dashboard_renders_signed_in_on_the_server() {
 
 #[tokio::test]
 async fn the_admin_page_renders_for_admins_and_is_a_403_page_for_others() {
-    let app = spawn_with_admin().await;
-    let mut admin = Jar::default();
-    assert_status(&app.login(&mut admin, ADMIN_EMAIL, ADMIN_PASSWORD).await, 200);
+    let (app, admin) = TestApp::spawn_with_admin(&[]).await;
     let user = app.new_user().await;
     let (jar, _) = app.new_session(&user).await;
 
-    let as_admin = app.get("/admin", &admin).await;
+    let as_admin = app.get("/admin", &admin.jar).await;
     let as_user = app.get("/admin", &jar).await;
 
     assert_status(&as_admin, 200);
@@ -187,10 +178,9 @@ async fn the_resume_hop_counts_against_the_refresh_limit_of_the_address() {
     let refresh = app.post_empty("/api/auth/refresh", &junk).await;
 
     // Assert: …and both ways in are refused once it is gone.
-    assert_error(&resume, 429, "rate_limited");
-    assert!(resume.header("retry-after").is_some());
+    assert_rate_limited(&resume);
     assert!(resume.set_cookies.is_empty(), "a rate limit is no sign-out");
-    assert_error(&refresh, 429, "rate_limited");
+    assert_rate_limited(&refresh);
 }
 
 #[tokio::test]

@@ -26,15 +26,6 @@ async fn change_password(api: &Api, jar: &mut Jar, current: &str, new: &str) -> 
     response
 }
 
-/// Asserts `429 rate_limited` with a whole-seconds `Retry-After` of 1..=60.
-#[track_caller]
-fn assert_rate_limited(response: &Response) {
-    assert_error(response, 429, "rate_limited");
-    let retry_after: u64 =
-        response.header("retry-after").expect("a Retry-After header").parse().expect("Retry-After is whole seconds");
-    assert!((1..=60).contains(&retry_after), "Retry-After {retry_after} out of range");
-}
-
 #[tokio::test]
 async fn a_password_change_ends_every_other_session_and_keeps_the_callers() {
     // Arrange: a second session whose access token was just accepted.

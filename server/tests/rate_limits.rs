@@ -10,13 +10,6 @@ use serde_json::json;
 
 const LIMITS_ON: &[(&str, &str)] = &[("AUTH_RATE_LIMITS", "on")];
 
-fn assert_rate_limited(response: &Response) {
-    assert_error(response, 429, "rate_limited");
-    let retry_after: u64 =
-        response.header("retry-after").expect("a Retry-After header").parse().expect("Retry-After is whole seconds");
-    assert!((1..=60).contains(&retry_after), "Retry-After {retry_after} out of range");
-}
-
 #[tokio::test]
 async fn ten_failed_logins_for_one_email_lock_it_even_for_the_right_password() {
     // Arrange

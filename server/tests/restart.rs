@@ -1,5 +1,6 @@
-//! A restarted server on the same SQLite file keeps sessions, revocations
-//! and its generated signing keys.
+//! A restarted server on the same database (the SQLite file, or the
+//! PostgreSQL database with `TEST_DATABASE_URL`) keeps sessions,
+//! revocations and its generated signing keys.
 
 mod common;
 

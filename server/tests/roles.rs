@@ -6,24 +6,10 @@
 
 mod common;
 
-use app::types::{AdminUserView, SessionInfo, UserView};
+use app::types::{AdminUserView, UserView};
 use common::*;
 use reqwest::Method;
 use serde_json::json;
-
-const ADMIN_EMAIL: &str = "admin@example.com";
-const ADMIN_PASSWORD: &str = "admin-password-123";
-const WITH_ADMIN: &[(&str, &str)] = &[("AUTH_ADMIN_EMAIL", ADMIN_EMAIL), ("AUTH_ADMIN_PASSWORD", ADMIN_PASSWORD)];
-
-/// Logs the seeded admin in on `api`: a fresh admin session.
-async fn admin_session(api: &Api) -> (Jar, SessionInfo) {
-    let mut jar = Jar::default();
-    let response = api.login(&mut jar, ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    assert_status(&response, 200);
-    let info = response.session_info();
-    assert!(has_admin(&info.user.roles), "the seeded admin is an admin: {:?}", info.user);
-    (jar, info)
-}
 
 /// `PUT /api/admin/users/{user_id}/roles` with `{"roles": roles}`.
 async fn put_roles(api: &Api, jar: &Jar, user_id: &str, roles: &[&str]) -> Response {
@@ -57,14 +43,13 @@ fn strings(roles: &[&str]) -> Vec<String> {
 #[tokio::test]
 async fn granting_admin_refuses_the_old_access_token_and_a_refresh_carries_the_new_role() {
     // Arrange: the user's current token was just accepted.
-    let app = TestApp::spawn_with(WITH_ADMIN).await;
-    let (admin_jar, _) = admin_session(&app).await;
+    let (app, admin) = TestApp::spawn_with_admin(&[]).await;
     let user = app.new_user().await;
     assert_status(&app.me(&user.jar).await, 200);
     assert_error(&app.get("/api/admin/users", &user.jar).await, 403, "forbidden");
 
     // Act
-    let response = put_roles(&app, &admin_jar, &user.info.user.id, &["user", "admin"]).await;
+    let response = put_roles(&app, &admin.jar, &user.info.user.id, &["user", "admin"]).await;
 
     // Assert: the answer is the changed user.
     assert_status(&response, 200);
@@ -73,7 +58,7 @@ async fn granting_admin_refuses_the_old_access_token_and_a_refresh_carries_the_n
     assert_eq!(view.email, user.email);
     assert_eq!(sorted(&view.roles), strings(&["admin", "user"]));
     assert!(view.created_at > 0);
-    assert_eq!(listed_roles(&app, &admin_jar, &user.info.user.id).await, strings(&["admin", "user"]));
+    assert_eq!(listed_roles(&app, &admin.jar, &user.info.user.id).await, strings(&["admin", "user"]));
 
     // Assert: the token from before the change stops working.
     let old = app.wait_until_unauthenticated("/api/me", &user.jar).await;
@@ -96,17 +81,16 @@ async fn granting_admin_refuses_the_old_access_token_and_a_refresh_carries_the_n
 #[tokio::test]
 async fn a_demoted_admin_loses_the_admin_api_within_a_second_and_is_forbidden_after_a_refresh() {
     // Arrange: a second admin, whose admin token was just accepted.
-    let app = TestApp::spawn_with(WITH_ADMIN).await;
-    let (admin_jar, _) = admin_session(&app).await;
+    let (app, admin) = TestApp::spawn_with_admin(&[]).await;
     let second = app.new_user().await;
-    assert_status(&put_roles(&app, &admin_jar, &second.info.user.id, &["user", "admin"]).await, 200);
+    assert_status(&put_roles(&app, &admin.jar, &second.info.user.id, &["user", "admin"]).await, 200);
     assert_error(&app.wait_until_unauthenticated("/api/me", &second.jar).await, 401, "unauthenticated");
     let mut second_jar = second.jar.clone();
     assert_status(&app.refresh(&mut second_jar).await, 200);
     assert_status(&app.get("/api/admin/users", &second_jar).await, 200);
 
     // Act
-    let response = put_roles(&app, &admin_jar, &second.info.user.id, &["user"]).await;
+    let response = put_roles(&app, &admin.jar, &second.info.user.id, &["user"]).await;
 
     // Assert
     assert_status(&response, 200);
@@ -124,14 +108,13 @@ async fn a_demoted_admin_loses_the_admin_api_within_a_second_and_is_forbidden_af
 #[tokio::test]
 async fn a_role_change_on_one_instance_refuses_the_old_token_on_the_other_within_a_second() {
     // Arrange: B has just accepted the user's token.
-    let a = TestApp::spawn_with(WITH_ADMIN).await;
+    let (a, admin) = TestApp::spawn_with_admin(&[]).await;
     let b = a.spawn_sibling().await;
-    let (admin_jar, _) = admin_session(&a).await;
     let user = a.new_user().await;
     assert_status(&b.me(&user.jar).await, 200);
 
     // Act: promote through A.
-    let response = put_roles(&a, &admin_jar, &user.info.user.id, &["user", "admin"]).await;
+    let response = put_roles(&a, &admin.jar, &user.info.user.id, &["user", "admin"]).await;
 
     // Assert: B refuses the old token in time (the polling helper gives up
     // after `REVOCATION_WAIT`), and a refresh on B carries the new role.
@@ -149,8 +132,7 @@ async fn a_role_change_on_one_instance_refuses_the_old_token_on_the_other_within
 #[tokio::test]
 async fn a_normal_user_may_not_change_roles() {
     // Arrange
-    let app = TestApp::spawn_with(WITH_ADMIN).await;
-    let (admin_jar, _) = admin_session(&app).await;
+    let (app, admin) = TestApp::spawn_with_admin(&[]).await;
     let user = app.new_user().await;
     let other = app.new_user().await;
 
@@ -161,16 +143,15 @@ async fn a_normal_user_may_not_change_roles() {
         // Assert
         assert_error(&response, 403, "forbidden");
     }
-    assert_eq!(listed_roles(&app, &admin_jar, &user.info.user.id).await, strings(&["user"]));
-    assert_eq!(listed_roles(&app, &admin_jar, &other.info.user.id).await, strings(&["user"]));
+    assert_eq!(listed_roles(&app, &admin.jar, &user.info.user.id).await, strings(&["user"]));
+    assert_eq!(listed_roles(&app, &admin.jar, &other.info.user.id).await, strings(&["user"]));
     assert_status(&app.me(&user.jar).await, 200);
 }
 
 #[tokio::test]
 async fn changing_roles_needs_an_access_cookie() {
     // Arrange
-    let app = TestApp::spawn_with(WITH_ADMIN).await;
-    let (admin_jar, _) = admin_session(&app).await;
+    let (app, admin) = TestApp::spawn_with_admin(&[]).await;
     let user = app.new_user().await;
 
     // Act
@@ -178,18 +159,17 @@ async fn changing_roles_needs_an_access_cookie() {
 
     // Assert
     assert_error(&response, 401, "unauthenticated");
-    assert_eq!(listed_roles(&app, &admin_jar, &user.info.user.id).await, strings(&["user"]));
+    assert_eq!(listed_roles(&app, &admin.jar, &user.info.user.id).await, strings(&["user"]));
 }
 
 #[tokio::test]
 async fn changing_the_roles_of_an_unknown_user_is_not_found() {
     // Arrange
-    let app = TestApp::spawn_with(WITH_ADMIN).await;
-    let (admin_jar, _) = admin_session(&app).await;
+    let (app, admin) = TestApp::spawn_with_admin(&[]).await;
     let unknown = uuid::Uuid::new_v4().to_string();
 
     // Act
-    let response = put_roles(&app, &admin_jar, &unknown, &["user"]).await;
+    let response = put_roles(&app, &admin.jar, &unknown, &["user"]).await;
 
     // Assert
     assert_error(&response, 404, "not_found");
@@ -198,12 +178,11 @@ async fn changing_the_roles_of_an_unknown_user_is_not_found() {
 #[tokio::test]
 async fn changing_the_roles_of_a_malformed_user_id_is_not_found() {
     // Arrange
-    let app = TestApp::spawn_with(WITH_ADMIN).await;
-    let (admin_jar, _) = admin_session(&app).await;
+    let (app, admin) = TestApp::spawn_with_admin(&[]).await;
 
     for id in ["not-a-uuid", "12345", "00000000-0000-0000-0000-00000000000g"] {
         // Act
-        let response = put_roles(&app, &admin_jar, id, &["user"]).await;
+        let response = put_roles(&app, &admin.jar, id, &["user"]).await;
 
         // Assert
         assert_eq!(response.status.as_u16(), 404, "id {id}: {}", response.body);
@@ -214,8 +193,7 @@ async fn changing_the_roles_of_a_malformed_user_id_is_not_found() {
 #[tokio::test]
 async fn bad_role_lists_are_invalid_input_and_change_nothing() {
     // Arrange
-    let app = TestApp::spawn_with(WITH_ADMIN).await;
-    let (admin_jar, _) = admin_session(&app).await;
+    let (app, admin) = TestApp::spawn_with_admin(&[]).await;
     let user = app.new_user().await;
     let too_long = "a".repeat(33);
     let seventeen: Vec<String> = (0..17).map(|i| format!("role{i}")).collect();
@@ -234,40 +212,38 @@ async fn bad_role_lists_are_invalid_input_and_change_nothing() {
 
     for (what, roles) in cases {
         // Act
-        let response = put_roles(&app, &admin_jar, &user.info.user.id, &roles).await;
+        let response = put_roles(&app, &admin.jar, &user.info.user.id, &roles).await;
 
         // Assert
         assert_eq!(response.status.as_u16(), 422, "{what}: {}", response.body);
         assert_error(&response, 422, "invalid_input");
     }
-    assert_eq!(listed_roles(&app, &admin_jar, &user.info.user.id).await, strings(&["user"]));
+    assert_eq!(listed_roles(&app, &admin.jar, &user.info.user.id).await, strings(&["user"]));
 }
 
 #[tokio::test]
 async fn a_roles_body_that_is_not_a_list_of_strings_is_refused() {
     // Arrange
-    let app = TestApp::spawn_with(WITH_ADMIN).await;
-    let (admin_jar, _) = admin_session(&app).await;
+    let (app, admin) = TestApp::spawn_with_admin(&[]).await;
     let user = app.new_user().await;
     let path = format!("/api/admin/users/{}/roles", user.info.user.id);
 
     for body in [json!({ "roles": "admin" }), json!({ "roles": [1, 2] }), json!({}), json!(["admin"])] {
         // Act
-        let response = app.send(app.request(Method::PUT, &path, &admin_jar).json(&body)).await;
+        let response = app.send(app.request(Method::PUT, &path, &admin.jar).json(&body)).await;
 
         // Assert: a contract 4xx (400 or 422), never a change.
         assert_client_error(&response);
         let status = response.status.as_u16();
         assert!(status == 400 || status == 422, "body {body}: {status} {}", response.body);
     }
-    assert_eq!(listed_roles(&app, &admin_jar, &user.info.user.id).await, strings(&["user"]));
+    assert_eq!(listed_roles(&app, &admin.jar, &user.info.user.id).await, strings(&["user"]));
 }
 
 #[tokio::test]
 async fn sixteen_roles_and_32_character_names_are_accepted_and_duplicates_collapse() {
     // Arrange
-    let app = TestApp::spawn_with(WITH_ADMIN).await;
-    let (admin_jar, _) = admin_session(&app).await;
+    let (app, admin) = TestApp::spawn_with_admin(&[]).await;
     let user = app.new_user().await;
     let longest = format!("a{}", "b_-9".repeat(8))[..32].to_owned();
     let mut sixteen: Vec<String> = (0..14).map(|i| format!("role{i}")).collect();
@@ -276,33 +252,32 @@ async fn sixteen_roles_and_32_character_names_are_accepted_and_duplicates_collap
     let sixteen_refs: Vec<&str> = sixteen.iter().map(String::as_str).collect();
 
     // Act
-    let many = put_roles(&app, &admin_jar, &user.info.user.id, &sixteen_refs).await;
-    let duplicated = put_roles(&app, &admin_jar, &user.info.user.id, &["user", "admin", "user", "admin"]).await;
+    let many = put_roles(&app, &admin.jar, &user.info.user.id, &sixteen_refs).await;
+    let duplicated = put_roles(&app, &admin.jar, &user.info.user.id, &["user", "admin", "user", "admin"]).await;
 
     // Assert
     assert_status(&many, 200);
     assert_eq!(sorted(&many.json::<AdminUserView>().roles), sorted(&sixteen));
     assert_status(&duplicated, 200);
     assert_eq!(sorted(&duplicated.json::<AdminUserView>().roles), strings(&["admin", "user"]));
-    assert_eq!(listed_roles(&app, &admin_jar, &user.info.user.id).await, strings(&["admin", "user"]));
+    assert_eq!(listed_roles(&app, &admin.jar, &user.info.user.id).await, strings(&["admin", "user"]));
 }
 
 #[tokio::test]
 async fn an_admin_may_not_remove_their_own_admin_role() {
     // Arrange
-    let app = TestApp::spawn_with(WITH_ADMIN).await;
-    let (admin_jar, admin) = admin_session(&app).await;
+    let (app, admin) = TestApp::spawn_with_admin(&[]).await;
 
     // Act
-    let response = put_roles(&app, &admin_jar, &admin.user.id, &["user"]).await;
+    let response = put_roles(&app, &admin.jar, &admin.info.user.id, &["user"]).await;
 
     // Assert: refused, and the admin's token keeps working past the time a
     // role change would have taken to reach it.
     assert_error(&response, 422, "invalid_input");
     tokio::time::sleep(REVOCATION_WAIT).await;
-    assert_status(&app.get("/api/admin/users", &admin_jar).await, 200);
-    assert!(has_admin(&listed_roles(&app, &admin_jar, &admin.user.id).await));
-    let mut jar = admin_jar.clone();
+    assert_status(&app.get("/api/admin/users", &admin.jar).await, 200);
+    assert!(has_admin(&listed_roles(&app, &admin.jar, &admin.info.user.id).await));
+    let mut jar = admin.jar.clone();
     let refresh = app.refresh(&mut jar).await;
     assert_status(&refresh, 200);
     assert!(has_admin(&refresh.session_info().user.roles));
@@ -314,16 +289,15 @@ async fn two_admins_demoting_each_other_at_once_never_leave_zero_admins() {
     for round in 0..5 {
         // Arrange: exactly two admins, `a` and `b` (the seeded one is
         // demoted by `a`), each with a fresh admin token.
-        let app = TestApp::spawn_with(WITH_ADMIN).await;
-        let (root, root_info) = admin_session(&app).await;
+        let (app, root) = TestApp::spawn_with_admin(&[]).await;
         let a = app.new_user().await;
         let b = app.new_user().await;
         for user in [&a, &b] {
-            assert_status(&put_roles(&app, &root, &user.info.user.id, &["user", "admin"]).await, 200);
+            assert_status(&put_roles(&app, &root.jar, &user.info.user.id, &["user", "admin"]).await, 200);
         }
         let (a_jar, _) = app.new_session(&a).await;
         let (b_jar, _) = app.new_session(&b).await;
-        assert_status(&put_roles(&app, &a_jar, &root_info.user.id, &["user"]).await, 200);
+        assert_status(&put_roles(&app, &a_jar, &root.info.user.id, &["user"]).await, 200);
 
         // Act: each demotes the other at the same moment.
         let (a_demotes_b, b_demotes_a) = tokio::join!(

@@ -161,17 +161,10 @@ async fn revoking_the_current_session_clears_its_cookies_like_logout() {
     assert_error(&me, 401, "unauthenticated");
 }
 
-const ADMIN_EMAIL: &str = "admin@example.com";
-const ADMIN_PASSWORD: &str = "admin password for tests";
-
-async fn spawn_with_admin() -> TestApp {
-    TestApp::spawn_with(&[("AUTH_ADMIN_EMAIL", ADMIN_EMAIL), ("AUTH_ADMIN_PASSWORD", ADMIN_PASSWORD)]).await
-}
-
 #[tokio::test]
 async fn admin_users_is_forbidden_for_a_normal_user() {
     // Arrange
-    let app = spawn_with_admin().await;
+    let (app, _admin) = TestApp::spawn_with_admin(&[]).await;
     let user = app.new_user().await;
 
     // Act
@@ -184,7 +177,7 @@ async fn admin_users_is_forbidden_for_a_normal_user() {
 #[tokio::test]
 async fn admin_users_needs_an_access_cookie() {
     // Arrange
-    let app = spawn_with_admin().await;
+    let (app, _admin) = TestApp::spawn_with_admin(&[]).await;
 
     // Act
     let response = app.get("/api/admin/users", &Jar::default()).await;
@@ -196,21 +189,16 @@ async fn admin_users_needs_an_access_cookie() {
 #[tokio::test]
 async fn admin_users_lists_every_user_for_the_seeded_admin() {
     // Arrange
-    let app = spawn_with_admin().await;
+    let (app, admin) = TestApp::spawn_with_admin(&[]).await;
     let user = app.new_user().await;
-    let mut admin_jar = Jar::default();
-    let login = app.login(&mut admin_jar, ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    assert_status(&login, 200);
-    let admin = login.session_info();
-    assert!(admin.user.roles.iter().any(|role| role == "admin"), "{:?}", admin.user);
 
     // Act
-    let response = app.get("/api/admin/users", &admin_jar).await;
+    let response = app.get("/api/admin/users", &admin.jar).await;
 
     // Assert
     assert_status(&response, 200);
     let users: Vec<AdminUserView> = response.json();
-    let listed_admin = users.iter().find(|view| view.id == admin.user.id).expect("the admin is listed");
+    let listed_admin = users.iter().find(|view| view.id == admin.info.user.id).expect("the admin is listed");
     assert_eq!(listed_admin.email, ADMIN_EMAIL);
     assert!(listed_admin.roles.iter().any(|role| role == "admin"));
     let listed_user = users.iter().find(|view| view.id == user.info.user.id).expect("the user is listed");
@@ -253,12 +241,7 @@ async fn signing_in_beyond_the_cap_ends_the_least_recently_used_session() {
 #[tokio::test]
 async fn many_sign_ins_leave_at_most_the_cap_of_live_sessions_each_eviction_audited() {
     // Arrange
-    let app = TestApp::spawn_with(&[
-        ("AUTH_MAX_SESSIONS_PER_USER", "4"),
-        ("AUTH_ADMIN_EMAIL", ADMIN_EMAIL),
-        ("AUTH_ADMIN_PASSWORD", ADMIN_PASSWORD),
-    ])
-    .await;
+    let (app, admin) = TestApp::spawn_with_admin(&[("AUTH_MAX_SESSIONS_PER_USER", "4")]).await;
     let user = app.new_user().await;
 
     // Act
@@ -270,10 +253,8 @@ async fn many_sign_ins_leave_at_most_the_cap_of_live_sessions_each_eviction_audi
     // Assert: 10 sign-ins, 4 live, 6 evictions in the audit log.
     let last = last.expect("a session");
     assert_eq!(session_ids(&app.sessions(&last).await).len(), 4);
-    let mut admin = Jar::default();
-    assert_status(&app.login(&mut admin, ADMIN_EMAIL, ADMIN_PASSWORD).await, 200);
     let events =
-        app.get(&format!("/api/admin/events?kind=session_evicted&user_id={}", user.info.user.id), &admin).await;
+        app.get(&format!("/api/admin/events?kind=session_evicted&user_id={}", user.info.user.id), &admin.jar).await;
     assert_status(&events, 200);
     assert_eq!(events.json::<Vec<serde_json::Value>>().len(), 6);
 }
@@ -312,23 +293,21 @@ async fn the_session_list_pages_with_limit_and_before() {
 #[tokio::test]
 async fn the_admin_user_list_pages_with_limit_and_after() {
     // Arrange: the admin and four users.
-    let app = spawn_with_admin().await;
-    let mut admin = Jar::default();
-    assert_status(&app.login(&mut admin, ADMIN_EMAIL, ADMIN_PASSWORD).await, 200);
+    let (app, admin) = TestApp::spawn_with_admin(&[]).await;
     for _ in 0..4 {
         app.new_user().await;
     }
     let ids = |response: &Response| response.json::<Vec<AdminUserView>>().into_iter().map(|u| u.id).collect::<Vec<_>>();
-    let all = ids(&app.get("/api/admin/users", &admin).await);
+    let all = ids(&app.get("/api/admin/users", &admin.jar).await);
     assert_eq!(all.len(), 5);
 
     // Act
-    let first = ids(&app.get("/api/admin/users?limit=3", &admin).await);
-    let rest = ids(&app.get(&format!("/api/admin/users?limit=3&after={}", first[2]), &admin).await);
+    let first = ids(&app.get("/api/admin/users?limit=3", &admin.jar).await);
+    let rest = ids(&app.get(&format!("/api/admin/users?limit=3&after={}", first[2]), &admin.jar).await);
 
     // Assert
     assert_eq!([first, rest].concat(), all);
     for bad in ["?limit=0", "?limit=501", "?after=x"] {
-        assert_error(&app.get(&format!("/api/admin/users{bad}"), &admin).await, 422, "invalid_input");
+        assert_error(&app.get(&format!("/api/admin/users{bad}"), &admin.jar).await, 422, "invalid_input");
     }
 }
