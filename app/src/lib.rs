@@ -30,7 +30,7 @@ pub mod session;
 pub mod types;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
     components::{Route, Router, Routes},
     path,
@@ -58,6 +58,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="stylesheet" id="leptos" href=stylesheet_href(&options)/>
                 <BootstrapData/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
@@ -68,6 +69,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The site's stylesheet: `/<site_pkg_dir>/<output_name>.css`, from the
+/// same settings that name the script and wasm bundle (`LEPTOS_OUTPUT_NAME`).
+pub fn stylesheet_href(options: &LeptosOptions) -> String {
+    format!("/{}/{}.css", options.site_pkg_dir, options.output_name)
 }
 
 /// Sets this page's Content-Security-Policy. Scripts run only from our own
@@ -93,14 +100,13 @@ fn content_security_policy() {
 /// The application: a header and the routed pages.
 #[component]
 pub fn App() -> impl IntoView {
-    // Lets `<Title>` and `<Stylesheet>` anywhere below write into `<head>`.
+    // Lets `<Title>` anywhere below write into `<head>`.
     provide_meta_context();
     // Before any page: they all read it, and in the browser this starts the
     // refresh scheduler.
     provide_session_context();
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/cookie-auth.css"/>
         <Title text="Cookie Auth"/>
 
         <Router>

@@ -123,6 +123,27 @@ impl Event {
     }
 }
 
+/// Who asked for an action: an HTTP caller (user id and client) or the
+/// command line (neither).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Actor<'a> {
+    pub user_id: Option<&'a str>,
+    pub client: Option<&'a Client>,
+}
+
+impl Actor<'_> {
+    /// Adds the caller's address and who acted to `event`, after `what`.
+    pub fn stamp(&self, mut event: Event, what: &str) -> Event {
+        if let Some(client) = self.client {
+            event = event.client(client);
+        }
+        match self.user_id {
+            Some(id) => event.detail(format!("{what} (by user {id})")),
+            None => event.detail(format!("{what} (by command line)")),
+        }
+    }
+}
+
 /// The queue in front of the audit table. Cheap to clone.
 ///
 /// Recording an event is a push onto a locked `Vec`: no channel, so no

@@ -11,13 +11,13 @@ use std::{
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::{
-    audit::{Event, EventKind},
+    audit::{Actor, Event, EventKind},
     auth::{keys, mac_keys},
     config::{Config, ConfigError, VARIABLES},
     db::Db,
     domain::{Email, NewPassword, Roles},
     error::ApiError,
-    ops::{self, Actor},
+    ops, sessions,
     startup::{Application, prepare_state},
     state::AppState,
     store::{self, sessions::RevokeReason},
@@ -224,7 +224,7 @@ async fn act(state: &AppState, command: Command) -> Result<(), Failure> {
         }
         Command::Sessions(SessionsCommand::Revoke { user }) => {
             let user = find_user(state, &user).await?;
-            let n = ops::revoke_sessions(state, &user.id, None, RevokeReason::Revoked, Actor::default()).await?;
+            let n = sessions::revoke_all_but(state, &user.id, None, RevokeReason::Revoked, Actor::default()).await?;
             println!("revoked {n} session(s) of {}", user.email);
         }
         Command::Keys(KeysCommand::Rotate) => {

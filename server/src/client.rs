@@ -1,15 +1,12 @@
-//! `Client`: who is calling, for session records and rate limits. The peer
-//! address comes from the connection; `X-Forwarded-For` is believed only
-//! when the peer is a configured proxy (`AUTH_TRUSTED_PROXIES`).
+//! `Client`: who is calling, for session records, audit events and rate
+//! limits. The peer address comes from the connection; `X-Forwarded-For`
+//! is believed only when the peer is a configured proxy
+//! (`AUTH_TRUSTED_PROXIES`). Handlers take it as an extractor
+//! (`crate::extract`).
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
-use axum::{
-    extract::{ConnectInfo, FromRequestParts},
-    http::{header, request::Parts},
-};
-
-use crate::{auth::session::truncate, state::AppState};
+use axum::http::{HeaderMap, header};
 
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -22,25 +19,34 @@ impl Client {
     pub fn ip_key(&self) -> String {
         crate::auth::limits::address_key(self.ip)
     }
-}
 
-impl FromRequestParts<AppState> for Client {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    /// The caller as the request shows it: `peer` (the connection's
+    /// address), or the address `X-Forwarded-For` names when `peer` is one
+    /// of `trusted_proxies`.
+    pub fn from_request(peer: Option<IpAddr>, headers: &HeaderMap, trusted_proxies: &[IpAddr]) -> Self {
         let ip = match peer {
-            Some(peer) if state.config.trusted_proxies.contains(&peer) => forwarded_for(parts).or(Some(peer)),
+            Some(peer) if trusted_proxies.contains(&peer) => forwarded_for(headers).or(Some(peer)),
             other => other,
         };
-        let user_agent =
-            parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|ua| truncate(ua, 512));
-        Ok(Self { ip, user_agent })
+        let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|ua| truncate(ua, 512));
+        Self { ip, user_agent }
     }
 }
 
 /// The right-most address in `X-Forwarded-For`: the one our proxy saw.
-fn forwarded_for(parts: &Parts) -> Option<IpAddr> {
-    let value = parts.headers.get_all("x-forwarded-for").iter().next_back()?.to_str().ok()?;
+fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
+    let value = headers.get_all("x-forwarded-for").iter().next_back()?.to_str().ok()?;
     value.rsplit(',').next()?.trim().parse().ok()
+}
+
+/// Cuts a string to at most `max` bytes on a character boundary.
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_owned()
 }

@@ -44,6 +44,25 @@ macro_rules! on_pool {
 pub(crate) use on_pool;
 
 impl Db {
+    /// Runs `task` every `period` (the first time one period from now)
+    /// until the pools close: the background reloads and housekeeping.
+    pub async fn every<F, Fut>(&self, period: Duration, mut task: F)
+    where
+        F: FnMut(Db) -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        let mut tick = tokio::time::interval(period);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if self.is_closed() {
+                break;
+            }
+            task(self.clone()).await;
+        }
+    }
+
     /// Connects (creating a SQLite file and its directory when missing).
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
         if url.starts_with("sqlite:") {

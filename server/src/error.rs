@@ -1,9 +1,10 @@
 //! The one error type of the HTTP layer. Every variant names its status
 //! code; `IntoResponse` writes the contract's body
-//! `{"error": code, "message": text}`. Internal errors are logged here and
+//! `{"error": code, "message": text}` (plus `"field"` when one input is
+//! refused); the codes and fields are `app::types`', shared with the browser. Internal errors are logged here and
 //! shown as a bare 500 with nothing internal in it.
 
-use app::types::ErrorBody;
+use app::types::{ErrorBody, ErrorCode, InputField};
 use axum::{
     Json,
     http::{HeaderValue, StatusCode, header},
@@ -51,9 +52,10 @@ pub enum ApiError {
     /// 415: the body is not `application/json`.
     #[error("send the body as application/json")]
     UnsupportedMediaType,
-    /// 422: the input is well-formed but not acceptable; the message says why.
-    #[error("{0}")]
-    InvalidInput(String),
+    /// 422: the input is well-formed but not acceptable; the message says
+    /// why and `field`, when the refusal is about one input, which.
+    #[error("{message}")]
+    InvalidInput { field: Option<InputField>, message: String },
     /// 429: too many attempts; retry after this many seconds.
     #[error("too many attempts; try again later")]
     RateLimited { retry_after_secs: u64 },
@@ -84,33 +86,52 @@ impl ApiError {
             Self::EmailTaken => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::InvalidInput(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::InvalidInput { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable | Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
-    /// The stable machine-readable code of the contract.
-    pub fn code(&self) -> &'static str {
+    /// `422 invalid_input` about no one field.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::InvalidInput { field: None, message: message.into() }
+    }
+
+    /// `422 invalid_input` about `field`.
+    pub fn invalid_field(field: InputField, message: impl Into<String>) -> Self {
+        Self::InvalidInput { field: Some(field), message: message.into() }
+    }
+
+    /// The same error, said of `field` when it is a refused input (a new
+    /// password checked by the rule of every password, say).
+    pub fn at(self, field: InputField) -> Self {
         match self {
-            Self::BadRequest => "bad_request",
-            Self::Unauthenticated => "unauthenticated",
-            Self::InvalidCredentials => "invalid_credentials",
-            Self::RefreshInvalid => "refresh_invalid",
-            Self::RefreshExpired => "refresh_expired",
-            Self::RefreshReused => "refresh_reused",
-            Self::Forbidden => "forbidden",
-            Self::CsrfRejected => "csrf_rejected",
-            Self::NotFound => "not_found",
-            Self::MethodNotAllowed => "method_not_allowed",
-            Self::EmailTaken => "email_taken",
-            Self::PayloadTooLarge => "payload_too_large",
-            Self::UnsupportedMediaType => "unsupported_media_type",
-            Self::InvalidInput(_) => "invalid_input",
-            Self::RateLimited { .. } => "rate_limited",
-            Self::Unavailable | Self::Busy { .. } => "unavailable",
-            Self::Internal(_) => "internal",
+            Self::InvalidInput { message, .. } => Self::invalid_field(field, message),
+            other => other,
+        }
+    }
+
+    /// The stable machine-readable code of the contract.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::BadRequest => ErrorCode::BadRequest,
+            Self::Unauthenticated => ErrorCode::Unauthenticated,
+            Self::InvalidCredentials => ErrorCode::InvalidCredentials,
+            Self::RefreshInvalid => ErrorCode::RefreshInvalid,
+            Self::RefreshExpired => ErrorCode::RefreshExpired,
+            Self::RefreshReused => ErrorCode::RefreshReused,
+            Self::Forbidden => ErrorCode::Forbidden,
+            Self::CsrfRejected => ErrorCode::CsrfRejected,
+            Self::NotFound => ErrorCode::NotFound,
+            Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            Self::EmailTaken => ErrorCode::EmailTaken,
+            Self::PayloadTooLarge => ErrorCode::PayloadTooLarge,
+            Self::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
+            Self::InvalidInput { .. } => ErrorCode::InvalidInput,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::Unavailable | Self::Busy { .. } => ErrorCode::Unavailable,
+            Self::Internal(_) => ErrorCode::Internal,
         }
     }
 
@@ -124,9 +145,7 @@ impl ApiError {
             StatusCode::METHOD_NOT_ALLOWED => Self::MethodNotAllowed,
             StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge,
             StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::UnsupportedMediaType,
-            StatusCode::UNPROCESSABLE_ENTITY => {
-                Self::InvalidInput("the request body has missing or wrong fields".into())
-            }
+            StatusCode::UNPROCESSABLE_ENTITY => Self::invalid("the request body has missing or wrong fields"),
             StatusCode::TOO_MANY_REQUESTS => Self::RateLimited { retry_after_secs: 60 },
             StatusCode::SERVICE_UNAVAILABLE => Self::Unavailable,
             _ => Self::Internal(anyhow::anyhow!("unmapped framework status {status}")),
@@ -169,7 +188,11 @@ impl IntoResponse for ApiError {
             tracing::error!(error = ?err, "internal error");
         }
         let status = self.status();
-        let body = ErrorBody { error: self.code().into(), message: self.to_string() };
+        let field = match &self {
+            Self::InvalidInput { field, .. } => *field,
+            _ => None,
+        };
+        let body = ErrorBody { error: self.code(), message: self.to_string(), field };
         let mut response = (status, Json(body)).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -11,17 +11,10 @@ const EVERY: Duration = Duration::from_secs(3600);
 /// still answers `refresh_expired` rather than `refresh_invalid`.
 const SESSION_GRACE_SECS: i64 = 24 * 3600;
 
-/// Runs until the database closes.
+/// Prunes now and then every hour, until the database closes.
 pub async fn run(db: Db, audit_retention_days: i64) {
-    let mut tick = tokio::time::interval(EVERY);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        if db.is_closed() {
-            break;
-        }
-        prune(&db, audit_retention_days, store::now()).await;
-    }
+    prune(&db, audit_retention_days, store::now()).await;
+    db.every(EVERY, |db| async move { prune(&db, audit_retention_days, store::now()).await }).await;
 }
 
 /// One pass; failures are logged and retried next hour.

@@ -1,16 +1,11 @@
 //! Prometheus metrics (`AUTH_METRICS`): sign-ins and refreshes by outcome,
 //! request latency by route, live sessions. Each `AppState` owns its own
 //! registry (no global recorder), so tests and an embedding app can run
-//! several servers in one process.
+//! several servers in one process. This is the registry only; the timing
+//! middleware and `GET /metrics` are in `routes::metrics`.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use axum::{
-    extract::{MatchedPath, Request, State},
-    http::{Method, StatusCode, header},
-    middleware::Next,
-    response::{IntoResponse, Response},
-};
 use prometheus_client::{
     encoding::{EncodeLabelSet, text::encode},
     metrics::{
@@ -22,20 +17,18 @@ use prometheus_client::{
     registry::Registry,
 };
 
-use crate::{state::AppState, store};
-
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct Outcome {
     outcome: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct RequestLabels {
-    method: String,
+pub struct RequestLabels {
+    pub method: String,
     /// The matched route pattern (`/api/auth/sessions/{id}`), never the raw
     /// path: label values stay few whatever clients send.
-    route: String,
-    status: u16,
+    pub route: String,
+    pub status: u16,
 }
 
 /// How a sign-in ended.
@@ -71,7 +64,7 @@ pub struct Metrics {
 }
 
 /// How long a count of live sessions is reused.
-const COUNT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+const COUNT_EVERY: Duration = Duration::from_secs(1);
 
 impl std::fmt::Debug for Metrics {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -137,10 +130,16 @@ impl Metrics {
         self.audit_dropped.clone()
     }
 
-    /// The exposition text, after reading the gauges.
-    async fn render(&self, state: &AppState) -> Result<String, std::fmt::Error> {
-        let due = self
-            .counted_at
+    /// Records how long a request took to answer.
+    pub fn request(&self, labels: &RequestLabels, elapsed: Duration) {
+        self.requests.get_or_create(labels).observe(elapsed.as_secs_f64());
+    }
+
+    /// True when the live-session gauge should be counted again: a scrape
+    /// counts at most every [`COUNT_EVERY`], however often `/metrics` is
+    /// asked.
+    pub fn live_sessions_due(&self) -> bool {
+        self.counted_at
             .lock()
             .map(|mut at| {
                 let due = at.is_none_or(|t| t.elapsed() >= COUNT_EVERY);
@@ -149,45 +148,18 @@ impl Metrics {
                 }
                 due
             })
-            .unwrap_or(true);
-        if due {
-            match store::sessions::count_live_sessions(&state.db, store::now()).await {
-                Ok(n) => {
-                    self.active_sessions.set(n);
-                }
-                Err(err) => tracing::warn!(error = %err, "counting live sessions for metrics failed"),
-            }
-        }
+            .unwrap_or(true)
+    }
+
+    /// Sets the live-session gauge.
+    pub fn set_live_sessions(&self, n: i64) {
+        self.active_sessions.set(n);
+    }
+
+    /// The exposition text.
+    pub fn render(&self) -> Result<String, std::fmt::Error> {
         let mut text = String::new();
         encode(&mut text, &self.registry)?;
         Ok(text)
-    }
-}
-
-/// Times every request into `http_request_duration_seconds`.
-pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    // Only the standard methods become label values: hyper accepts any
-    // token as a method, and each new value would be a new series.
-    let method = match *request.method() {
-        Method::GET | Method::HEAD | Method::POST | Method::PUT | Method::PATCH | Method::DELETE | Method::OPTIONS => {
-            request.method().as_str()
-        }
-        _ => "other",
-    }
-    .to_owned();
-    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_owned();
-    let response = next.run(request).await;
-    let labels = RequestLabels { method, route, status: response.status().as_u16() };
-    state.metrics.requests.get_or_create(&labels).observe(started.elapsed().as_secs_f64());
-    response
-}
-
-/// `GET /metrics`.
-pub async fn serve_metrics(State(state): State<AppState>) -> Response {
-    match state.metrics.render(&state).await {
-        Ok(text) => ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text)
-            .into_response(),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }

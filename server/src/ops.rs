@@ -1,41 +1,22 @@
 //! Operator actions shared by the HTTP API and the command line: creating
-//! users, changing roles, revoking a user's sessions, rotating keys. Each
-//! one updates the store, drops what this instance cached about it and
-//! records an audit event, so the API and the CLI cannot drift apart.
+//! users, changing roles, rotating keys (ending sessions is
+//! [`crate::sessions`]' job). Each one updates the store,
+//! drops what this instance cached about it and records an audit event, so
+//! the API and the CLI cannot drift apart.
+
+use app::types::InputField;
 
 use crate::{
-    audit::{Event, EventKind},
+    audit::{Actor, Event, EventKind},
     auth::{keys, mac_keys},
-    client::Client,
     domain::{Email, NewPassword, Roles},
     error::ApiError,
     state::AppState,
     store::{
         self,
-        sessions::RevokeReason,
         users::{RolesSet, UserRow},
     },
 };
-
-/// Who asked for an action: an HTTP caller (user id and client) or the CLI.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Actor<'a> {
-    pub user_id: Option<&'a str>,
-    pub client: Option<&'a Client>,
-}
-
-impl Actor<'_> {
-    /// Adds the caller's address and who acted to `event`, after `what`.
-    fn stamp(&self, mut event: Event, what: &str) -> Event {
-        if let Some(client) = self.client {
-            event = event.client(client);
-        }
-        match self.user_id {
-            Some(id) => event.detail(format!("{what} (by user {id})")),
-            None => event.detail(format!("{what} (by command line)")),
-        }
-    }
-}
 
 /// Creates an account; `409 email_taken` if the email has one.
 pub async fn create_user(
@@ -77,7 +58,10 @@ pub async fn set_roles(state: &AppState, user: &UserRow, roles: &Roles, actor: A
         RolesSet::Done => {}
         RolesSet::NotFound => return Err(ApiError::NotFound),
         RolesSet::LastAdmin => {
-            return Err(ApiError::InvalidInput("this is the last admin: make another account admin first".into()));
+            return Err(ApiError::invalid_field(
+                InputField::Roles,
+                "this is the last admin: make another account admin first",
+            ));
         }
     }
     state.gate.forget_user(&user.id);
@@ -87,32 +71,13 @@ pub async fn set_roles(state: &AppState, user: &UserRow, roles: &Roles, actor: A
     store::users::find_user_by_id(&state.db, &user.id).await?.ok_or(ApiError::NotFound)
 }
 
-/// Revokes every live session of a user except `keep`; returns how many.
-pub async fn revoke_sessions(
-    state: &AppState,
-    user_id: &str,
-    keep: Option<&str>,
-    reason: RevokeReason,
-    actor: Actor<'_>,
-) -> Result<usize, ApiError> {
-    let revoked = store::sessions::revoke_user_sessions(&state.db, user_id, keep, reason, store::now()).await?;
-    for id in &revoked {
-        state.gate.forget(id);
-    }
-    if !revoked.is_empty() {
-        let what = format!("{} sessions, reason {}", revoked.len(), reason.as_str());
-        state.audit.record(actor.stamp(Event::new(EventKind::SessionsRevoked).user(user_id), &what));
-    }
-    Ok(revoked.len())
-}
-
 /// Makes a new signing key current (see [`keys::rotate`]) and reloads this
 /// instance's keys; returns the new `kid`.
 /// With `AUTH_SIGNING_KEY_FILE` there is nothing to rotate: `422`.
 pub async fn rotate_keys(state: &AppState) -> Result<String, ApiError> {
     if state.config.signing_key_file.is_some() {
-        return Err(ApiError::InvalidInput(
-            "the signing key comes from AUTH_SIGNING_KEY_FILE: replace that file and restart instead".into(),
+        return Err(ApiError::invalid(
+            "the signing key comes from AUTH_SIGNING_KEY_FILE: replace that file and restart instead",
         ));
     }
     let kid = keys::rotate(&state.db, &state.sealer).await.map_err(ApiError::Internal)?;

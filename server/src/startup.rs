@@ -92,7 +92,7 @@ impl Application {
         // The side listeners stop with the main one.
         let (stop_side, side_stopped) = tokio::sync::watch::channel(false);
         if let Some(listener) = self.metrics_listener {
-            let metrics = routes::metrics_router().with_state(self.state.clone());
+            let metrics = routes::metrics::routes().into_router().with_state(self.state.clone());
             tokio::spawn(serve_side(listener, metrics, side_stopped.clone()));
         }
         if let Some(listener) = self.redirect_listener {
@@ -239,7 +239,7 @@ async fn seed_admin(state: &AppState, email: &str, password: &str) -> anyhow::Re
             if !roles.iter().any(|r| r == "admin") {
                 roles.push("admin".into());
                 let roles = Roles::parse(&roles).map_err(failed)?;
-                ops::set_roles(state, &user, &roles, ops::Actor::default()).await.map_err(failed)?;
+                ops::set_roles(state, &user, &roles, crate::audit::Actor::default()).await.map_err(failed)?;
                 tracing::info!(user_id = %user.id, "admin role granted to AUTH_ADMIN_EMAIL");
             }
         }

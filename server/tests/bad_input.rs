@@ -202,7 +202,7 @@ async fn an_email_over_254_characters_is_invalid_input() {
     let response = app.register(&mut Jar::default(), &email, PASSWORD).await;
 
     // Assert
-    assert_error(&response, 422, "invalid_input");
+    assert_invalid_field(&response, "email");
     assert_not_echoed(&response, &email);
     assert_not_echoed(&response, &local[..40]);
 }
@@ -232,7 +232,7 @@ async fn malformed_emails_are_invalid_input() {
 
         // Assert
         assert_eq!(response.status.as_u16(), 422, "{email:?}: {}", response.body);
-        assert_error(&response, 422, "invalid_input");
+        assert_invalid_field(&response, "email");
         assert_not_echoed(&response, "zq");
     }
 }
@@ -249,8 +249,8 @@ async fn passwords_outside_8_to_1024_characters_are_invalid_input() {
     let long = app.register(&mut Jar::default(), &unique_email(), &too_long).await;
 
     // Assert
-    assert_error(&short, 422, "invalid_input");
-    assert_error(&long, 422, "invalid_input");
+    assert_invalid_field(&short, "password");
+    assert_invalid_field(&long, "password");
     assert_not_echoed(&short, too_short);
     assert_not_echoed(&long, &too_long[..64]);
 }
@@ -454,7 +454,7 @@ async fn an_email_with_an_invisible_character_is_invalid_input_and_makes_no_twin
         let response = app.register(&mut Jar::default(), &twin, PASSWORD).await;
 
         // Assert
-        assert_error(&response, 422, "invalid_input");
+        assert_invalid_field(&response, "email");
     }
 }
 

@@ -2,7 +2,7 @@
 //! variable for every value the server would otherwise misread. (A server
 //! that starts with a broken configuration fails later and worse.)
 
-use server::config::{Config, MetricsMode};
+use server::config::{Config, MetricsMode, VARIABLES, default_of};
 
 fn parse(vars: &[(&str, &str)]) -> Result<Config, String> {
     Config::from_lookup(|name| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| (*v).to_owned()))
@@ -109,4 +109,29 @@ fn good_values_are_read_as_given() {
     assert_eq!(config.http_redirect_addr.map(|a| a.port()), Some(8080));
     assert_eq!(config.metrics, MetricsMode::Listen("127.0.0.1:9100".parse().expect("an address")));
     assert_eq!(config.audit_retention_days, 30);
+}
+
+#[test]
+fn every_default_parses() {
+    let config = Config::from_lookup(|_| None).expect("the defaults of VARIABLES parse");
+    assert_eq!(config.access_ttl_secs.to_string(), default_of("AUTH_ACCESS_TTL_SECS"));
+    assert_eq!(config.max_sessions_per_user.to_string(), default_of("AUTH_MAX_SESSIONS_PER_USER"));
+    assert_eq!(config.access_cookie, default_of("AUTH_ACCESS_COOKIE"));
+    assert_eq!(config.output_name, default_of("LEPTOS_OUTPUT_NAME"));
+    assert_eq!(config.metrics, MetricsMode::Off);
+}
+
+#[test]
+fn every_literal_default_is_one_the_parser_reads() {
+    let asked = std::cell::RefCell::new(Vec::new());
+    let _ = Config::from_lookup(|name| {
+        asked.borrow_mut().push(name.to_owned());
+        None
+    });
+    let asked = asked.into_inner();
+    // RUST_LOG and LOG_FORMAT are read by the logger, before the configuration.
+    for variable in VARIABLES.iter().filter(|v| v.literal && !matches!(v.name, "RUST_LOG" | "LOG_FORMAT")) {
+        assert!(asked.iter().any(|name| name == variable.name), "{} is never read", variable.name);
+    }
+    assert_eq!(default_of("AUTH_ISSUER"), "", "a derived default is no value");
 }

@@ -1,17 +1,20 @@
-//! Property-based fuzzing (proptest), bounded so it fits in the suite.
+//! Property-based fuzzing (proptest) over HTTP, bounded so it fits in the
+//! suite.
 //!
-//! In process, with many cases: refresh-token decoding, email and password
-//! rules, role rules and the `Credentials` body type.
-//!
-//! Over HTTP, against a real server (about 64 cases a property): access
-//! tokens that are anything but exactly as issued are `401 unauthenticated`;
-//! refresh cookies that are not live tokens are `401 refresh_invalid`; any
-//! `Cookie` header is `401`; any JSON (or junk) body to login, register,
-//! password change and role change is a contract error — or, where the body
-//! happens to be valid, the documented success — and never a 5xx; and the
-//! server stays healthy throughout.
+//! Against a real server (about 64 cases a property): access tokens that
+//! are anything but exactly as issued are `401 unauthenticated`; refresh
+//! cookies that are not live tokens are `401 refresh_invalid`; any `Cookie`
+//! header is `401`; any JSON (or junk) body to login, register, password
+//! change and role change is a contract error — or, where the body happens
+//! to be valid, the documented success — and never a 5xx; and the server
+//! stays healthy throughout.
 //!
 //! `PROPTEST_CASES` overrides every case count (and must be at least 1).
+//!
+//! The in-process properties of pure functions live next to the code they
+//! check, as unit tests: refresh-token decoding in `src/auth/refresh.rs`,
+//! email, password and role rules in `src/domain/fuzz.rs`, the
+//! `Credentials` body type in `app/src/types/fuzz.rs`.
 
 mod common;
 
@@ -29,13 +32,10 @@ use proptest::test_runner::{TestRunner, contextualize_config};
 use reqwest::Method;
 use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderValue};
 use serde_json::{Value, json};
-use server::auth::refresh::{RefreshKey, RefreshToken};
-use server::domain::{Email, NewPassword, Roles};
+use server::domain::{Email, NewPassword};
 use sha2::{Sha256, Sha512};
 use tokio::runtime::Runtime;
 
-/// Cases for a property of a pure function.
-const PURE_CASES: u32 = 256;
 /// Cases for a property checked over HTTP.
 const HTTP_CASES: u32 = 64;
 
@@ -56,10 +56,6 @@ fn config(cases: u32, shrink_iters: u32) -> ProptestConfig {
     });
     assert!(config.cases > 0, "PROPTEST_CASES=0 would check nothing; set it to at least 1");
     config
-}
-
-fn pure_config() -> ProptestConfig {
-    config(PURE_CASES, 4096)
 }
 
 /// A multi-thread runtime, so the server spawned on it keeps serving
@@ -965,187 +961,4 @@ fn role_change_answers_any_body_with_200_exactly_when_valid() {
         assert_status(&app.get("/api/admin/users", &admin.jar).await, 200);
         assert_healthy(&app).await;
     });
-}
-
-// ---------------------------------------------------------------------------
-// Pure functions, in process
-// ---------------------------------------------------------------------------
-
-fn refresh_key(seed: u8) -> RefreshKey {
-    RefreshKey::from_bytes(&[seed; 32]).expect("a 32-byte refresh key")
-}
-
-fn email_inputs() -> BoxedStrategy<String> {
-    prop_oneof![
-        2 => text(300),
-        2 => plausible_email(),
-        1 => "[ A-Za-z0-9.@_+\t-]{0,40}",
-        1 => (text(12), text(12)).prop_map(|(local, domain)| format!("{local}@{domain}")),
-        1 => "[a-z]{250,260}@b\\.c",
-    ]
-    .boxed()
-}
-
-fn password_inputs() -> BoxedStrategy<String> {
-    prop_oneof![
-        2 => text(20),
-        1 => prop::collection::vec(any::<char>(), 1015..=1030).prop_map(|chars| chars.into_iter().collect()),
-        1 => "[a-z]{6,10}",
-        1 => text(1100),
-    ]
-    .boxed()
-}
-
-proptest! {
-    #![proptest_config(pure_config())]
-
-    #[test]
-    fn refresh_tokens_round_trip(session in any::<[u8; 16]>(), generation in any::<i64>()) {
-        let key = refresh_key(1);
-        let token = RefreshToken { session_id: uuid::Uuid::from_bytes(session), generation };
-        prop_assert_eq!(RefreshToken::decode(&token.encode(&key), &key), Some(token));
-    }
-
-    #[test]
-    fn refresh_tokens_with_one_edit_are_refused(
-        session in any::<[u8; 16]>(),
-        generation in any::<i64>(),
-        edit in edits(),
-    ) {
-        let key = refresh_key(1);
-        let encoded = RefreshToken { session_id: uuid::Uuid::from_bytes(session), generation }.encode(&key);
-        let edited = edit.apply(&encoded);
-        prop_assume!(edited != encoded);
-        prop_assert_eq!(RefreshToken::decode(&edited, &key), None);
-    }
-
-    #[test]
-    fn refresh_tokens_of_another_key_are_refused(
-        session in any::<[u8; 16]>(),
-        generation in any::<i64>(),
-        (one, other) in (any::<u8>(), any::<u8>()).prop_filter("two keys", |(a, b)| a != b),
-    ) {
-        let token = RefreshToken { session_id: uuid::Uuid::from_bytes(session), generation };
-        prop_assert_eq!(RefreshToken::decode(&token.encode(&refresh_key(one)), &refresh_key(other)), None);
-    }
-
-    #[test]
-    fn refresh_decoding_refuses_arbitrary_text(
-        input in prop_oneof![text(120), "[A-Za-z0-9_-]{76}", "[A-Za-z0-9_-]{70,80}"],
-        mut raw in prop::collection::vec(any::<u8>(), 57..=57),
-    ) {
-        let key = refresh_key(1);
-        prop_assert_eq!(RefreshToken::decode(&input, &key), None);
-        // The right length and version byte, but no valid MAC.
-        raw[0] = 1;
-        prop_assert_eq!(RefreshToken::decode(&b64(raw), &key), None);
-    }
-
-    #[test]
-    fn emails_are_accepted_only_in_the_documented_shape(raw in email_inputs()) {
-        if let Ok(email) = Email::parse(&raw) {
-            let email = email.as_str();
-            prop_assert_eq!(email, raw.trim().to_lowercase());
-            prop_assert!(!email.is_empty() && email.len() <= 254);
-            prop_assert!(!email.chars().any(|c| c.is_whitespace() || c.is_control()));
-            prop_assert_eq!(email.matches('@').count(), 1);
-            let (local, domain) = email.split_once('@').expect("one @");
-            prop_assert!(!local.is_empty() && !domain.is_empty());
-            prop_assert!(!domain.starts_with('.') && !domain.ends_with('.'));
-            // What was stored parses to itself (logging in with it works).
-            let again = Email::parse(email).ok().map(|e| e.as_str().to_owned());
-            prop_assert_eq!(again.as_deref(), Some(email));
-        }
-    }
-
-    #[test]
-    fn well_formed_emails_in_any_case_with_spaces_around_parse_to_the_trimmed_lower_cased_input(
-        email in "[a-z0-9]{1,16}@[a-z0-9]{1,12}\\.[a-z]{2,6}",
-        // One flag per char: at most 16 + 1 + 12 + 1 + 6 = 36 of them.
-        upper in prop::collection::vec(any::<bool>(), 36),
-        (before, after) in (" {0,3}", " {0,3}"),
-    ) {
-        let cased: String =
-            email.chars().zip(&upper).map(|(c, up)| if *up { c.to_ascii_uppercase() } else { c }).collect();
-        let raw = format!("{before}{cased}{after}");
-        let expected = raw.trim().to_lowercase();
-        prop_assert_eq!(&expected, &email, "the strategy's own arithmetic");
-        let parsed = Email::parse(&raw).ok().map(|parsed| parsed.as_str().to_owned());
-        prop_assert_eq!(parsed, Some(expected), "{:?} was refused or changed", raw);
-    }
-
-    #[test]
-    fn passwords_are_accepted_iff_8_to_1024_chars_and_kept_verbatim(raw in password_inputs()) {
-        let chars = raw.chars().count();
-        match NewPassword::parse(raw.clone()) {
-            Ok(password) => {
-                prop_assert!((8..=1024).contains(&chars), "{chars} chars accepted");
-                prop_assert_eq!(password.into_inner(), raw);
-            }
-            Err(_) => prop_assert!(!(8..=1024).contains(&chars), "{chars} chars refused"),
-        }
-    }
-
-    #[test]
-    fn roles_follow_the_documented_rules(
-        raw in prop_oneof![
-            prop::collection::vec(
-                prop_oneof![
-                    "[a-z][a-z0-9_-]{0,31}",
-                    "[a-z][a-z0-9_-]{30,33}",
-                    select(vec!["user", "admin"]).prop_map(str::to_owned),
-                    text(8),
-                ],
-                0..20,
-            ),
-            prop::collection::vec(select(vec!["a", "b", "c", "user"]).prop_map(str::to_owned), 0..20),
-        ],
-    ) {
-        let parsed = Roles::parse(&raw).map(|roles| roles.as_slice().to_vec()).ok();
-        prop_assert_eq!(parsed, role_rules(&raw));
-    }
-
-    #[test]
-    fn credentials_parse_exactly_well_shaped_bodies(
-        value in prop_oneof![credentials_objects(Vec::new()), arb_json()],
-        cut in any::<Index>(),
-    ) {
-        let bytes = serde_json::to_vec(&value).expect("a JSON value serialises");
-        let parsed = serde_json::from_slice::<Credentials>(&bytes).ok();
-        let as_object = match (value.get("email"), value.get("password")) {
-            (Some(Value::String(email)), Some(Value::String(password))) if value.is_object() => {
-                Some((email.clone(), password.clone()))
-            }
-            _ => None,
-        };
-        let as_pair = match value.as_array().map(Vec::as_slice) {
-            Some([Value::String(email), Value::String(password)]) => Some((email.clone(), password.clone())),
-            _ => None,
-        };
-        let got = parsed.as_ref().map(|c| (c.email.clone(), c.password.clone()));
-        if as_object.is_some() {
-            prop_assert_eq!(&got, &as_object, "a well-shaped object was not parsed as given");
-        }
-        if let Some(credentials) = &parsed {
-            prop_assert!(
-                got == as_object || got == as_pair,
-                "parsed a body that is not {{email, password}}: {value}"
-            );
-            // The password never reaches a Debug line.
-            prop_assert_eq!(
-                format!("{credentials:?}"),
-                format!("Credentials {{ email: {:?}, password: \"<redacted>\" }}", credentials.email)
-            );
-        }
-        // A prefix of the text never parses to something else, nor panics.
-        let prefix = &bytes[..cut.index(bytes.len().max(1)).min(bytes.len())];
-        if let Ok(credentials) = serde_json::from_slice::<Credentials>(prefix) {
-            prop_assert_eq!(Some(credentials), parsed);
-        }
-    }
-
-    #[test]
-    fn credentials_parsing_never_panics_on_bytes(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
-        let _ = serde_json::from_slice::<Credentials>(&bytes);
-    }
 }

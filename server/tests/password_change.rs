@@ -114,7 +114,7 @@ async fn a_new_password_outside_8_to_1024_characters_is_invalid_input_and_change
 
         // Assert
         assert_eq!(response.status.as_u16(), 422, "new password of {} chars: {}", new.len(), response.body);
-        assert_error(&response, 422, "invalid_input");
+        assert_invalid_field(&response, "new_password");
     }
     assert_status(&app.login(&mut Jar::default(), &user.email, &user.password).await, 200);
     assert_status(&app.refresh(&mut other_jar.clone()).await, 200);

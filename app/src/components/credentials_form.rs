@@ -17,7 +17,7 @@ use crate::{
     api::ApiError,
     format::sentence,
     session::use_session,
-    types::{Credentials, SessionInfo},
+    types::{Credentials, ErrorCode, InputField, SessionInfo, rules::PASSWORD_MIN_CHARS},
 };
 
 /// What a credentials form dispatches: sign in or register. Pages create it
@@ -100,21 +100,12 @@ enum Field {
     Form,
 }
 
-/// Places a refusal by its code (and, for `invalid_input`, its message,
-/// which names the rule that failed).
+/// Places a refusal by the input the server names (`field`), or by its
+/// code when it names none.
 fn field_of(error: &ApiError) -> Field {
-    match error.code() {
-        Some("email_taken") => Field::Email,
-        Some("invalid_input") => {
-            let message = error.message().to_lowercase();
-            if message.contains("password") {
-                Field::Password
-            } else if message.contains("email") {
-                Field::Email
-            } else {
-                Field::Form
-            }
-        }
+    match (error.field(), error.code()) {
+        (Some(InputField::Email), _) | (None, Some(ErrorCode::EmailTaken)) => Field::Email,
+        (Some(InputField::Password), _) => Field::Password,
         _ => Field::Form,
     }
 }
@@ -174,7 +165,7 @@ pub fn CredentialsForm(
     let registering = kind == FormKind::Register;
     let hint = registering.then_some(ids.password_hint);
     // A hint for the browser's own UI; the server's rule is what counts.
-    let min_length = registering.then_some("8");
+    let min_length = registering.then(|| PASSWORD_MIN_CHARS.to_string());
     let password_described_by = move || {
         let error = error_at(Field::Password).then_some(ids.password_error);
         let described: Vec<&str> = hint.into_iter().chain(error).collect();
@@ -223,7 +214,7 @@ pub fn CredentialsForm(
                     aria-describedby=password_described_by
                     node_ref=password_input
                 />
-                {hint.map(|id| view! { <p id=id class="hint">"At least 8 characters."</p> })}
+                {hint.map(|id| view! { <p id=id class="hint">{format!("At least {PASSWORD_MIN_CHARS} characters.")}</p> })}
                 {error_view(Field::Password, ids.password_error)}
             </div>
             {error_view(Field::Form, "form-error")}
@@ -244,20 +235,21 @@ mod tests {
     use super::*;
     use crate::types::ErrorBody;
 
-    fn refusal(code: &str, message: &str) -> ApiError {
+    fn refusal(code: ErrorCode, field: Option<InputField>) -> ApiError {
         ApiError::Server {
             status: 422,
-            body: ErrorBody { error: code.into(), message: message.into() },
+            body: ErrorBody { error: code, message: "whatever the server says".into(), field },
             retry_after: None,
         }
     }
 
     #[test]
     fn refusals_land_on_the_field_they_are_about() {
-        assert_eq!(field_of(&refusal("email_taken", "an account with this email already exists")), Field::Email);
-        assert_eq!(field_of(&refusal("invalid_input", "enter a valid email address")), Field::Email);
-        assert_eq!(field_of(&refusal("invalid_input", "use a password of at least 8 characters")), Field::Password);
-        assert_eq!(field_of(&refusal("invalid_credentials", "wrong email or password")), Field::Form);
+        assert_eq!(field_of(&refusal(ErrorCode::EmailTaken, None)), Field::Email);
+        assert_eq!(field_of(&refusal(ErrorCode::InvalidInput, Some(InputField::Email))), Field::Email);
+        assert_eq!(field_of(&refusal(ErrorCode::InvalidInput, Some(InputField::Password))), Field::Password);
+        assert_eq!(field_of(&refusal(ErrorCode::InvalidInput, None)), Field::Form);
+        assert_eq!(field_of(&refusal(ErrorCode::InvalidCredentials, None)), Field::Form);
         assert_eq!(field_of(&ApiError::Network), Field::Form);
     }
 }

@@ -43,14 +43,12 @@ impl<T> Fetched<T> {
     ) -> AnyView {
         match self {
             Self::Loading => view! { <p class="muted" role="status">{loading}</p> }.into_any(),
-            Self::Failed(message) => {
-                view! {
-                    <p class="form-error" role="alert" data-testid=error_test_id>
-                        {message}
-                    </p>
-                }
-                    .into_any()
+            Self::Failed(message) => view! {
+                <p class="form-error" role="alert" data-testid=error_test_id>
+                    {message}
+                </p>
             }
+            .into_any(),
             Self::Loaded(value) => loaded(value),
         }
     }

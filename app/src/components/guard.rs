@@ -12,7 +12,10 @@ use leptos_router::{
     hooks::{use_location, use_navigate, use_query_map},
 };
 
-use crate::session::{SignOutReason, use_session};
+use crate::{
+    session::use_session,
+    types::paths::{local_path, login_href},
+};
 
 /// Shows `children` only while someone is signed in; otherwise goes to
 /// `/login`, with the reason of the sign-out and the way back.
@@ -80,47 +83,6 @@ pub fn GuestOnly(children: ChildrenFn) -> impl IntoView {
     }
 }
 
-/// `/login`, with `reason` (why the session ended) and `next` (where to
-/// return) when they say something.
-pub fn login_href(reason: Option<SignOutReason>, next: &str) -> String {
-    let mut query = Vec::new();
-    if let Some(reason) = reason {
-        query.push(format!("reason={}", reason.as_str()));
-    }
-    if next != "/" && next.starts_with('/') {
-        query.push(format!("next={}", encode_query_value(next)));
-    }
-    if query.is_empty() { "/login".to_owned() } else { format!("/login?{}", query.join("&")) }
-}
-
-/// `next` if it is a path on this site, else `/`: an open redirect through
-/// `?next=https://evil.example` must not be possible.
-pub fn local_path(next: Option<&str>) -> String {
-    match next {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && !path.contains('\\')
-                && !path.chars().any(char::is_control) =>
-        {
-            path.to_owned()
-        }
-        _ => "/".to_owned(),
-    }
-}
-
-fn encode_query_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~' | b'/') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
 /// Answers the page request with `302 Location: path`.
 #[cfg(feature = "ssr")]
 fn redirect_on_server(path: &str) {
@@ -130,25 +92,3 @@ fn redirect_on_server(path: &str) {
 /// In the browser the guard's effect navigates instead.
 #[cfg(not(feature = "ssr"))]
 fn redirect_on_server(_path: &str) {}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_login_link_carries_the_reason_and_the_way_back() {
-        assert_eq!(login_href(None, "/"), "/login");
-        assert_eq!(login_href(Some(SignOutReason::Revoked), "/"), "/login?reason=revoked");
-        assert_eq!(login_href(Some(SignOutReason::Expired), "/admin?x=1"), "/login?reason=expired&next=/admin%3Fx%3D1");
-    }
-
-    #[test]
-    fn only_local_paths_are_followed() {
-        assert_eq!(local_path(Some("/admin?x=1")), "/admin?x=1");
-        for bad in
-            [None, Some(""), Some("https://evil.example"), Some("//evil.example"), Some("/\\evil"), Some("/a\nb")]
-        {
-            assert_eq!(local_path(bad), "/", "{bad:?}");
-        }
-    }
-}

@@ -13,7 +13,7 @@ mod token_status;
 pub use busy_button::BusyButton;
 pub use credentials_form::{AuthAction, CredentialsForm, FormKind};
 pub use fetched::Fetched;
-pub use guard::{GuestOnly, RequireSession, local_path, login_href};
+pub use guard::{GuestOnly, RequireSession};
 pub use password_form::PasswordForm;
 pub use session_list::SessionList;
 pub use site_header::SiteHeader;

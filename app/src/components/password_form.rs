@@ -15,7 +15,10 @@ use crate::{
     api::{self, ApiError},
     format::sentence,
     session::use_session,
-    types::PasswordChange,
+    types::{
+        ErrorCode, InputField, PasswordChange,
+        rules::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS},
+    },
 };
 
 /// Changing the password: both passwords in, `204` or a refusal out.
@@ -42,8 +45,10 @@ const FORM_ERROR_ID: &str = "password-form-error";
 /// Places a refusal and words it for this form.
 fn describe(error: &ApiError) -> (Field, String) {
     match (error.status(), error.code()) {
-        (Some(401), Some("invalid_credentials")) => (Field::Current, "Current password is wrong.".to_owned()),
-        (Some(422), _) => (Field::New, "New password must be 8 to 1024 characters.".to_owned()),
+        (Some(401), Some(ErrorCode::InvalidCredentials)) => (Field::Current, "Current password is wrong.".to_owned()),
+        (Some(422), _) if error.field() == Some(InputField::NewPassword) => {
+            (Field::New, format!("New password must be {PASSWORD_MIN_CHARS} to {PASSWORD_MAX_CHARS} characters."))
+        }
         (Some(429), _) => {
             let message = match error.retry_after_secs() {
                 Some(secs) => format!("Too many attempts, try again in {secs} s."),
@@ -96,7 +101,7 @@ pub fn PasswordForm(
         Some(Err(refusal)) => {
             // A dead access token, not a wrong password: a refresh settles
             // whether the session lives on.
-            if refusal.is_unauthorized() && refusal.code() != Some("invalid_credentials") {
+            if refusal.is_unauthorized() && refusal.code() != Some(ErrorCode::InvalidCredentials) {
                 session.check_now();
             }
             error.set(Some(describe(&refusal)));
@@ -174,12 +179,12 @@ pub fn PasswordForm(
                         type="password"
                         autocomplete="new-password"
                         required
-                        minlength="8"
+                        minlength=PASSWORD_MIN_CHARS.to_string()
                         aria-invalid=invalid(Field::New)
                         aria-describedby=new_described_by
                         node_ref=new_input
                     />
-                    <p id=NEW_HINT_ID class="hint">"At least 8 characters."</p>
+                    <p id=NEW_HINT_ID class="hint">{format!("At least {PASSWORD_MIN_CHARS} characters.")}</p>
                     {error_view(Field::New, NEW_ERROR_ID)}
                 </div>
                 <div class="field">
@@ -226,10 +231,10 @@ mod tests {
     use super::*;
     use crate::types::ErrorBody;
 
-    fn refusal(status: u16, code: &str, retry_after: Option<u64>) -> ApiError {
+    fn refusal(status: u16, code: ErrorCode, field: Option<InputField>, retry_after: Option<u64>) -> ApiError {
         ApiError::Server {
             status,
-            body: ErrorBody { error: code.into(), message: "whatever the server says".into() },
+            body: ErrorBody { error: code, message: "whatever the server says".into(), field },
             retry_after,
         }
     }
@@ -237,22 +242,23 @@ mod tests {
     #[test]
     fn refusals_land_on_the_field_they_are_about() {
         assert_eq!(
-            describe(&refusal(401, "invalid_credentials", None)),
+            describe(&refusal(401, ErrorCode::InvalidCredentials, None, None)),
             (Field::Current, "Current password is wrong.".to_owned())
         );
         assert_eq!(
-            describe(&refusal(422, "invalid_input", None)),
+            describe(&refusal(422, ErrorCode::InvalidInput, Some(InputField::NewPassword), None)),
             (Field::New, "New password must be 8 to 1024 characters.".to_owned())
         );
         assert_eq!(
-            describe(&refusal(429, "rate_limited", Some(37))),
+            describe(&refusal(429, ErrorCode::RateLimited, None, Some(37))),
             (Field::Form, "Too many attempts, try again in 37 s.".to_owned())
         );
-        assert_eq!(describe(&refusal(429, "rate_limited", None)).0, Field::Form);
+        assert_eq!(describe(&refusal(429, ErrorCode::RateLimited, None, None)).0, Field::Form);
         assert_eq!(
-            describe(&refusal(401, "unauthenticated", None)),
+            describe(&refusal(401, ErrorCode::Unauthenticated, None, None)),
             (Field::Form, "Whatever the server says.".to_owned())
         );
+        assert_eq!(describe(&refusal(422, ErrorCode::InvalidInput, None, None)).0, Field::Form);
         assert_eq!(describe(&ApiError::Network).0, Field::Form);
     }
 }

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::session::use_session;
+use crate::{session::use_session, types::paths};
 
 /// The site header with its main navigation.
 #[component]
@@ -16,7 +16,7 @@ pub fn SiteHeader() -> impl IntoView {
 
     view! {
         <header class="site-header">
-            <A href="/" exact=true>
+            <A href=paths::HOME exact=true>
                 <span class="brand">"Cookie Auth"</span>
             </A>
             <nav class="site-nav" aria-label="Main">
@@ -24,16 +24,16 @@ pub fn SiteHeader() -> impl IntoView {
                     when=move || signed_in.get()
                     fallback=|| {
                         view! {
-                            <A href="/login">"Sign in"</A>
-                            <A href="/register">"Register"</A>
+                            <A href=paths::LOGIN>"Sign in"</A>
+                            <A href=paths::REGISTER>"Register"</A>
                         }
                     }
                 >
-                    <A href="/" exact=true>
+                    <A href=paths::HOME exact=true>
                         "Dashboard"
                     </A>
                     <Show when=move || is_admin.get()>
-                        <A href="/admin">"Admin"</A>
+                        <A href=paths::ADMIN>"Admin"</A>
                     </Show>
                 </Show>
             </nav>

@@ -7,6 +7,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
+use crate::types::paths;
+
 /// "Access denied", with a way back to the dashboard.
 #[component]
 pub fn Forbidden() -> impl IntoView {
@@ -18,7 +20,7 @@ pub fn Forbidden() -> impl IntoView {
             <p>"This page is for administrators, and your account does not have the admin role."</p>
             <p>"Error 403 (forbidden)."</p>
             <p>
-                <A href="/">"Back to your dashboard"</A>
+                <A href=paths::HOME>"Back to your dashboard"</A>
             </p>
         </section>
     }

@@ -10,8 +10,8 @@ use leptos_router::{components::A, hooks::use_query_map};
 use crate::{
     api,
     components::{AuthAction, CredentialsForm, FormKind, GuestOnly},
-    session::SignOutReason,
-    types::Credentials,
+    types::SignOutReason,
+    types::{Credentials, paths},
 };
 
 /// The sign-in page. On success the server sets the session cookies and the
@@ -50,7 +50,7 @@ fn SignIn() -> impl IntoView {
                     })
             }}
             <CredentialsForm kind=FormKind::SignIn action=sign_in/>
-            <p class="card-footer">"New here? " <A href="/register">"Create an account"</A></p>
+            <p class="card-footer">"New here? " <A href=paths::REGISTER>"Create an account"</A></p>
         </section>
     }
 }

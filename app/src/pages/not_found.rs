@@ -8,6 +8,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
+use crate::types::paths;
+
 /// "Page not found", with a way back home.
 #[component]
 pub fn NotFound() -> impl IntoView {
@@ -17,7 +19,7 @@ pub fn NotFound() -> impl IntoView {
             <h1 id="not-found-heading">"Page not found"</h1>
             <p>"There is nothing at this address."</p>
             <p>
-                <A href="/">"Go to the home page"</A>
+                <A href=paths::HOME>"Go to the home page"</A>
             </p>
         </section>
     }

@@ -7,7 +7,7 @@ use leptos_router::components::A;
 use crate::{
     api,
     components::{AuthAction, CredentialsForm, FormKind, GuestOnly},
-    types::Credentials,
+    types::{Credentials, paths},
 };
 
 /// The registration page. On success the server sets the session cookies and
@@ -33,7 +33,7 @@ fn CreateAccount() -> impl IntoView {
         <section class="card card-narrow" aria-labelledby="register-heading">
             <h1 id="register-heading">"Create an account"</h1>
             <CredentialsForm kind=FormKind::Register action=register/>
-            <p class="card-footer">"Already have an account? " <A href="/login">"Sign in"</A></p>
+            <p class="card-footer">"Already have an account? " <A href=paths::LOGIN>"Sign in"</A></p>
         </section>
     }
 }

@@ -30,6 +30,7 @@ pub use bootstrap::BootstrapData;
 pub use clock::now_ms;
 
 use crate::types::SessionInfo;
+pub use crate::types::SignOutReason;
 
 /// How long before expiry the browser refreshes when the server says nothing.
 pub const DEFAULT_REFRESH_LEAD_SECS: i64 = 300;
@@ -47,57 +48,6 @@ pub struct Bootstrap {
 impl Default for Bootstrap {
     fn default() -> Self {
         Self { session: None, refresh_lead_secs: DEFAULT_REFRESH_LEAD_SECS }
-    }
-}
-
-/// Why the user is no longer signed in; the `reason` of `/login?reason=…`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SignOutReason {
-    Expired,
-    Revoked,
-    Reused,
-    SignedOut,
-}
-
-impl SignOutReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Expired => "expired",
-            Self::Revoked => "revoked",
-            Self::Reused => "reused",
-            Self::SignedOut => "signed_out",
-        }
-    }
-
-    /// Reads a `reason` query value; anything else shows no notice.
-    pub fn parse(value: &str) -> Option<Self> {
-        [Self::Expired, Self::Revoked, Self::Reused, Self::SignedOut].into_iter().find(|r| r.as_str() == value)
-    }
-
-    /// What the sign-in page tells the user.
-    pub fn message(self) -> &'static str {
-        match self {
-            Self::Expired => "Your session expired. Please sign in again.",
-            Self::Revoked => "Your session was ended, for example from another device. Please sign in again.",
-            Self::Reused => {
-                "For your safety you were signed out: an old sign-in token of this session was used again. \
-                 Please sign in again."
-            }
-            Self::SignedOut => "You are signed out. Sign in to continue.",
-        }
-    }
-
-    /// The reason behind a refused refresh (`401` with `code`).
-    /// `refresh_lapsed`: the refresh token's own life has run out, so a bare
-    /// `refresh_invalid` means it expired rather than was revoked.
-    pub fn from_refresh_error(code: &str, refresh_lapsed: bool) -> Self {
-        match code {
-            "refresh_reused" => Self::Reused,
-            "refresh_expired" => Self::Expired,
-            _ if refresh_lapsed => Self::Expired,
-            _ => Self::Revoked,
-        }
     }
 }
 
@@ -232,23 +182,6 @@ impl SessionContext {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reasons_round_trip_through_the_query_string() {
-        for reason in [SignOutReason::Expired, SignOutReason::Revoked, SignOutReason::Reused, SignOutReason::SignedOut]
-        {
-            assert_eq!(SignOutReason::parse(reason.as_str()), Some(reason));
-        }
-        assert_eq!(SignOutReason::parse("whatever"), None);
-    }
-
-    #[test]
-    fn a_refused_refresh_names_its_reason() {
-        assert_eq!(SignOutReason::from_refresh_error("refresh_reused", false), SignOutReason::Reused);
-        assert_eq!(SignOutReason::from_refresh_error("refresh_expired", false), SignOutReason::Expired);
-        assert_eq!(SignOutReason::from_refresh_error("refresh_invalid", false), SignOutReason::Revoked);
-        assert_eq!(SignOutReason::from_refresh_error("refresh_invalid", true), SignOutReason::Expired);
-    }
 
     #[test]
     fn the_bootstrap_defaults_to_signed_out_with_the_default_lead() {

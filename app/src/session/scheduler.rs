@@ -30,7 +30,10 @@ use super::{
     timing::{Backoff, Current},
     wake,
 };
-use crate::{api, types::SessionInfo};
+use crate::{
+    api,
+    types::{ErrorCode, SessionInfo},
+};
 
 /// `setTimeout` fires at once beyond this (2^31 - 1 ms, about 24.8 days).
 const MAX_TIMEOUT_MS: f64 = 2_147_483_647.0;
@@ -270,9 +273,10 @@ async fn round(scheduled_from: i64, refresh_lapsed: bool) -> Outcome {
     }
     match api::refresh().await {
         Ok(info) => Outcome::Refreshed(info, Anchor::now()),
-        Err(error) if error.is_unauthorized() => {
-            Outcome::Rejected(SignOutReason::from_refresh_error(error.code().unwrap_or_default(), refresh_lapsed))
-        }
+        Err(error) if error.is_unauthorized() => Outcome::Rejected(SignOutReason::from_refresh_error(
+            error.code().unwrap_or(ErrorCode::Unknown),
+            refresh_lapsed,
+        )),
         Err(error) => {
             leptos::logging::warn!("refresh failed, retrying later: {error}");
             Outcome::Failed

@@ -25,8 +25,8 @@ use axum::{
 };
 use serde_json::{Value, json};
 use server::{
-    auth::{Admin, AuthUser, RequireRole},
     config::Config,
+    extract::{Admin, AuthUser, RequireRole},
     state::AppState,
 };
 

@@ -9,9 +9,6 @@ use tower_cookies::{
     cookie::{SameSite, time::Duration},
 };
 
-use app::types::SessionInfo;
-
-use super::session::Issued;
 use crate::config::Config;
 
 /// Path of the refresh cookie: the browser sends it to auth endpoints only.
@@ -38,20 +35,6 @@ pub fn set_session(
 ) {
     cookies.add(build(config, &config.access_cookie, access, "/", access_max_age));
     cookies.add(build(config, &config.refresh_cookie, refresh, REFRESH_PATH, refresh_max_age));
-}
-
-/// Sets both cookies of a freshly issued pair and returns what the
-/// browser may know of it.
-pub fn set_issued(cookies: &Cookies, config: &Config, issued: Issued) -> SessionInfo {
-    set_session(
-        cookies,
-        config,
-        issued.access_token,
-        issued.info.expires_in,
-        issued.refresh_token,
-        issued.refresh_max_age,
-    );
-    issued.info
 }
 
 /// Clears both session cookies.

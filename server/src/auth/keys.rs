@@ -22,13 +22,16 @@ use ed25519_dalek::{
 use jsonwebtoken::{DecodingKey, EncodingKey};
 use sha2::{Digest, Sha256};
 
-use super::{sealing::Sealer, tokens::LEEWAY_SECS};
+use super::sealing::Sealer;
 use crate::{
     config::Config,
     db::Db,
     store::{self, keys::SigningKeyRow},
 };
 
+/// Clock skew tolerated on an access token's `exp`, `nbf` and `iat`, in
+/// seconds; a retired key keeps verifying that much longer too.
+pub const LEEWAY_SECS: i64 = 10;
 /// How often a running instance re-reads the keys (picks up `keys rotate`).
 pub const RELOAD_INTERVAL: Duration = Duration::from_secs(10);
 /// What a private signing key is sealed for (`AUTH_SECRET_KEY_FILE`).
@@ -195,18 +198,15 @@ impl Keys {
         if self.from_file {
             return;
         }
-        let mut tick = tokio::time::interval(RELOAD_INTERVAL);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        tick.tick().await;
-        loop {
-            tick.tick().await;
-            if db.is_closed() {
-                break;
+        db.every(RELOAD_INTERVAL, |db| {
+            let keys = Arc::clone(&self);
+            async move {
+                if let Err(err) = keys.reload(&db).await {
+                    tracing::warn!(error = %err, "reloading signing keys failed");
+                }
             }
-            if let Err(err) = self.reload(&db).await {
-                tracing::warn!(error = %err, "reloading signing keys failed");
-            }
-        }
+        })
+        .await;
     }
 }
 

@@ -122,18 +122,15 @@ impl RefreshKeys {
 
     /// Reloads every [`RELOAD_INTERVAL`] until the database closes.
     pub async fn reload_periodically(self: Arc<Self>, db: Db) {
-        let mut tick = tokio::time::interval(RELOAD_INTERVAL);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        tick.tick().await;
-        loop {
-            tick.tick().await;
-            if db.is_closed() {
-                break;
+        db.every(RELOAD_INTERVAL, |db| {
+            let keys = Arc::clone(&self);
+            async move {
+                if let Err(err) = keys.reload(&db).await {
+                    tracing::warn!(error = %err, "reloading refresh MAC keys failed");
+                }
             }
-            if let Err(err) = self.reload(&db).await {
-                tracing::warn!(error = %err, "reloading refresh MAC keys failed");
-            }
-        }
+        })
+        .await;
     }
 }
 

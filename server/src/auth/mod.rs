@@ -1,14 +1,14 @@
-//! Authentication building blocks: signing keys and access tokens
-//! ([`keys`], [`tokens`]), refresh tokens ([`refresh`]), the cookies that
-//! carry both ([`cookies`]), password hashing ([`password`]), the
-//! access-token extractor ([`extractor`]), the live-session check behind it
-//! ([`gate`]), the cache of verified tokens in front of it ([`verified`]),
-//! brute-force limits ([`limits`]), sessions ([`session`]) and the CSRF
-//! guard ([`csrf`]).
+//! Authentication building blocks, below the state: signing keys and
+//! access tokens ([`keys`], [`tokens`]), the cache of verified tokens
+//! ([`verified`]), refresh tokens and their MAC keys ([`refresh`],
+//! [`mac_keys`]), sealing secrets at rest ([`sealing`]), the cookies that
+//! carry the tokens ([`cookies`]), password hashing ([`password`]), the
+//! live-session check ([`gate`]) and brute-force limits ([`limits`]).
+//! None of them knows the application state; the extractors built on them
+//! live in [`crate::extract`], the session state machine in
+//! [`crate::sessions`].
 
 pub mod cookies;
-pub mod csrf;
-pub mod extractor;
 pub mod gate;
 pub mod keys;
 pub mod limits;
@@ -16,8 +16,5 @@ pub mod mac_keys;
 pub mod password;
 pub mod refresh;
 pub mod sealing;
-pub mod session;
 pub mod tokens;
 pub mod verified;
-
-pub use extractor::{Admin, AuthUser, RequireRole, Role};

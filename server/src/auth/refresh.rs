@@ -106,3 +106,150 @@ mod tests {
         assert_eq!(RefreshToken::decode("a.b.c", &RefreshKey::from_bytes(&[1; 32]).unwrap()), None);
     }
 }
+
+/// Properties of encoding and decoding (proptest), moved here from
+/// `tests/fuzz.rs`: a token round-trips, and nothing else decodes.
+#[cfg(test)]
+mod fuzz {
+    use proptest::prelude::*;
+    use proptest::sample::{Index, select};
+    use proptest::test_runner::contextualize_config;
+
+    use super::*;
+
+    /// Cases a property (unless `PROPTEST_CASES` says otherwise).
+    const CASES: u32 = 256;
+
+    /// `CASES` cases, no regression files, bounded shrinking.
+    /// `PROPTEST_CASES=0` is refused: it would pass every property without
+    /// checking anything.
+    fn config() -> ProptestConfig {
+        let config = contextualize_config(ProptestConfig {
+            cases: CASES,
+            failure_persistence: None,
+            max_shrink_iters: 4096,
+            max_shrink_time: 60_000,
+            ..ProptestConfig::default()
+        });
+        assert!(config.cases > 0, "PROPTEST_CASES=0 would check nothing; set it to at least 1");
+        config
+    }
+
+    fn refresh_key(seed: u8) -> RefreshKey {
+        RefreshKey::from_bytes(&[seed; 32]).expect("a 32-byte refresh key")
+    }
+
+    fn b64(bytes: impl AsRef<[u8]>) -> String {
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    /// Any string up to `max` chars: every Unicode scalar, controls and NUL too.
+    fn text(max: usize) -> BoxedStrategy<String> {
+        prop::collection::vec(any::<char>(), 0..=max).prop_map(|chars| chars.into_iter().collect()).boxed()
+    }
+
+    /// A character for editing a token: base64url mostly, any visible ASCII
+    /// but `;` (which would end the cookie) otherwise.
+    fn edit_char() -> BoxedStrategy<char> {
+        const BASE64URL: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        prop_oneof![
+            3 => select(BASE64URL.chars().collect::<Vec<_>>()),
+            1 => prop::char::range('!', '~').prop_filter("not a cookie separator", |c| *c != ';'),
+        ]
+        .boxed()
+    }
+
+    /// One edit of a token's text.
+    #[derive(Debug, Clone)]
+    enum Edit {
+        Replace(Index, char),
+        Delete(Index),
+        Insert(Index, char),
+        Truncate(Index),
+    }
+
+    fn edits() -> BoxedStrategy<Edit> {
+        prop_oneof![
+            4 => (any::<Index>(), edit_char()).prop_map(|(at, c)| Edit::Replace(at, c)),
+            1 => any::<Index>().prop_map(Edit::Delete),
+            1 => (any::<Index>(), edit_char()).prop_map(|(at, c)| Edit::Insert(at, c)),
+            1 => any::<Index>().prop_map(Edit::Truncate),
+        ]
+        .boxed()
+    }
+
+    impl Edit {
+        /// `token` with this edit; never `token` itself (tokens are ASCII).
+        fn apply(&self, token: &str) -> String {
+            let mut chars: Vec<char> = token.chars().collect();
+            if chars.is_empty() {
+                return "x".to_owned();
+            }
+            match self {
+                Edit::Replace(at, c) => {
+                    let i = at.index(chars.len());
+                    let c = if *c != chars[i] {
+                        *c
+                    } else if chars[i] == 'A' {
+                        'B'
+                    } else {
+                        'A'
+                    };
+                    chars[i] = c;
+                }
+                Edit::Delete(at) => {
+                    chars.remove(at.index(chars.len()));
+                }
+                Edit::Insert(at, c) => chars.insert(at.index(chars.len() + 1), *c),
+                Edit::Truncate(at) => chars.truncate(at.index(chars.len())),
+            }
+            chars.into_iter().collect()
+        }
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn refresh_tokens_round_trip(session in any::<[u8; 16]>(), generation in any::<i64>()) {
+            let key = refresh_key(1);
+            let token = RefreshToken { session_id: Uuid::from_bytes(session), generation };
+            prop_assert_eq!(RefreshToken::decode(&token.encode(&key), &key), Some(token));
+        }
+
+        #[test]
+        fn refresh_tokens_with_one_edit_are_refused(
+            session in any::<[u8; 16]>(),
+            generation in any::<i64>(),
+            edit in edits(),
+        ) {
+            let key = refresh_key(1);
+            let encoded = RefreshToken { session_id: Uuid::from_bytes(session), generation }.encode(&key);
+            let edited = edit.apply(&encoded);
+            prop_assume!(edited != encoded);
+            prop_assert_eq!(RefreshToken::decode(&edited, &key), None);
+        }
+
+        #[test]
+        fn refresh_tokens_of_another_key_are_refused(
+            session in any::<[u8; 16]>(),
+            generation in any::<i64>(),
+            (one, other) in (any::<u8>(), any::<u8>()).prop_filter("two keys", |(a, b)| a != b),
+        ) {
+            let token = RefreshToken { session_id: Uuid::from_bytes(session), generation };
+            prop_assert_eq!(RefreshToken::decode(&token.encode(&refresh_key(one)), &refresh_key(other)), None);
+        }
+
+        #[test]
+        fn refresh_decoding_refuses_arbitrary_text(
+            input in prop_oneof![text(120), "[A-Za-z0-9_-]{76}", "[A-Za-z0-9_-]{70,80}"],
+            mut raw in prop::collection::vec(any::<u8>(), 57..=57),
+        ) {
+            let key = refresh_key(1);
+            prop_assert_eq!(RefreshToken::decode(&input, &key), None);
+            // The right length and version byte, but no valid MAC.
+            raw[0] = 1;
+            prop_assert_eq!(RefreshToken::decode(&b64(raw), &key), None);
+        }
+    }
+}

@@ -10,11 +10,9 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-use super::keys::KeySet;
+use super::keys::{KeySet, LEEWAY_SECS};
 use crate::config::Config;
 
-/// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
-pub const LEEWAY_SECS: i64 = 10;
 /// A token longer than this is junk; refuse it before parsing.
 const MAX_TOKEN_LEN: usize = 4096;
 const TYP: &str = "at+jwt";

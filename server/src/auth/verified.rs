@@ -10,7 +10,7 @@
 
 use std::{collections::HashMap, sync::Mutex};
 
-use super::tokens::{AccessClaims, LEEWAY_SECS};
+use super::{keys::LEEWAY_SECS, tokens::AccessClaims};
 
 /// Entries at most; beyond this the cache starts over (cheap, and every
 /// entry can be rebuilt from its token).

@@ -1,21 +1,21 @@
 //! `/api/admin/*`: for role `admin` only. The user list, role changes and
 //! the audit log.
 
-use app::types::{AdminUserView, AuthEventView, RoleChange};
+use app::types::{AdminUserView, AuthEventView, InputField, RoleChange};
 use axum::{
-    Json, Router,
+    Json,
     extract::{Path, Query, State, rejection::QueryRejection},
-    routing::{get, put},
 };
 use serde::Deserialize;
 
+use super::Routes;
 use crate::{
-    audit::EventKind,
-    auth::{Admin, RequireRole},
+    audit::{Actor, EventKind},
     client::Client,
     domain::Roles,
     error::ApiError,
-    ops::{self, Actor},
+    extract::{Admin, RequireRole},
+    ops,
     state::AppState,
     store::{self, events::EventFilter, users::UserRow},
 };
@@ -24,11 +24,11 @@ use crate::{
 const DEFAULT_EVENTS: i64 = 100;
 const MAX_EVENTS: i64 = 500;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/users", get(list_users))
-        .route("/admin/users/{id}/roles", put(set_roles))
-        .route("/admin/events", get(list_events))
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/admin/users", list_users)
+        .put("/admin/users/{id}/roles", set_roles)
+        .get("/admin/events", list_events)
 }
 
 fn view(user: UserRow) -> AdminUserView {
@@ -52,9 +52,9 @@ async fn list_users(
     _admin: RequireRole<Admin>,
     query: Result<Query<UserPage>, QueryRejection>,
 ) -> Result<Json<Vec<AdminUserView>>, ApiError> {
-    let Query(query) = query.map_err(|_| ApiError::InvalidInput("limit is a whole number".into()))?;
+    let Query(query) = query.map_err(|_| ApiError::invalid_field(InputField::Limit, "limit is a whole number"))?;
     let limit = super::page_limit(query.limit, DEFAULT_USERS, MAX_USERS)?;
-    let after = query.after.as_deref().map(|id| super::parse_id(id, "after")).transpose()?;
+    let after = query.after.as_deref().map(|id| super::parse_id(id, InputField::After, "after")).transpose()?;
     let users = store::users::list_users(&state.db, limit, after.as_deref()).await?;
     Ok(Json(users.into_iter().map(view).collect()))
 }
@@ -74,7 +74,7 @@ async fn set_roles(
     let roles = Roles::parse(&body.roles)?;
     let user = store::users::find_user_by_id(&state.db, &id).await?.ok_or(ApiError::NotFound)?;
     if user.id == admin.user_id() && !roles.contains("admin") {
-        return Err(ApiError::InvalidInput("you cannot remove your own admin role".into()));
+        return Err(ApiError::invalid_field(InputField::Roles, "you cannot remove your own admin role"));
     }
     let actor = Actor { user_id: Some(admin.user_id()), client: Some(&client) };
     let user = ops::set_roles(&state, &user, &roles, actor).await?;
@@ -95,19 +95,19 @@ async fn list_events(
     _admin: RequireRole<Admin>,
     query: Result<Query<EventQuery>, QueryRejection>,
 ) -> Result<Json<Vec<AuthEventView>>, ApiError> {
-    let Query(query) = query.map_err(|_| ApiError::InvalidInput("limit and before are whole numbers".into()))?;
+    let Query(query) = query.map_err(|_| ApiError::invalid("limit and before are whole numbers"))?;
     let limit = super::page_limit(query.limit, DEFAULT_EVENTS, MAX_EVENTS)?;
     if let Some(kind) = &query.kind
         && !EventKind::ALL.iter().any(|k| k.as_str() == kind)
     {
-        return Err(ApiError::InvalidInput("unknown event kind".into()));
+        return Err(ApiError::invalid_field(InputField::Kind, "unknown event kind"));
     }
     // User ids are UUIDs; anything else would match nothing (and odd bytes
     // such as NUL must not reach the database).
     let user_id = match query.user_id {
         Some(id) => Some(
             uuid::Uuid::parse_str(&id)
-                .map_err(|_| ApiError::InvalidInput("user_id is a user's id".into()))?
+                .map_err(|_| ApiError::invalid_field(InputField::UserId, "user_id is a user's id"))?
                 .to_string(),
         ),
         None => None,

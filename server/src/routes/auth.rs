@@ -1,49 +1,56 @@
 //! `/api/auth/*`: register, login, refresh, logout, the current session
 //! and password change.
 
-use app::types::{Credentials, PasswordChange, SessionInfo};
+use app::types::{Credentials, InputField, PasswordChange, SessionInfo};
 use axum::{
-    Json, Router,
+    Json,
     extract::State,
     http::{HeaderMap, StatusCode},
-    routing::{get, post},
 };
 use tower_cookies::Cookies;
 
+use super::Routes;
 use crate::{
-    audit::{Event, EventKind},
+    audit::{Actor, Event, EventKind},
     auth::{
-        AuthUser,
         cookies::{self, Presented},
-        extractor,
         limits::Refusal,
-        session::{self, Issued},
     },
     client::Client,
     domain::{Email, MAX_PASSWORD_CHARS, NewPassword, Roles},
     error::ApiError,
+    extract::{AuthUser, user::verify_signature},
     metrics::{LoginOutcome, RefreshOutcome},
     ops,
+    sessions::{self, Issued},
     state::AppState,
     store::{self, sessions::RevokeReason},
 };
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/auth/register", post(register))
-        .route("/auth/login", post(login))
-        .route("/auth/refresh", post(refresh))
-        .route("/auth/logout", post(logout))
-        .route("/auth/session", get(current_session))
-        .route("/auth/password", post(change_password))
+pub fn routes() -> Routes {
+    Routes::default()
+        .post("/auth/register", register)
+        .post("/auth/login", login)
+        .post("/auth/refresh", refresh)
+        .post("/auth/logout", logout)
+        .get("/auth/session", current_session)
+        .post("/auth/password", change_password)
         // GET by design: the browser follows a redirect here from a page
         // (see routes/pages.rs); it only ever renews the caller's own session.
-        .route("/auth/resume", get(super::pages::resume))
+        .get("/auth/resume", super::pages::resume)
 }
 
 /// Hands the tokens to the browser as cookies and returns what it may know.
 fn respond(state: &AppState, cookies: &Cookies, issued: Issued) -> Json<SessionInfo> {
-    Json(cookies::set_issued(cookies, &state.config, issued))
+    Json(set_cookies(state, cookies, issued))
+}
+
+/// Sets both cookies of a freshly issued pair; returns what the browser may
+/// know of it.
+pub(super) fn set_cookies(state: &AppState, cookies: &Cookies, issued: Issued) -> SessionInfo {
+    let Issued { info, access_token, refresh_token, refresh_max_age, .. } = issued;
+    cookies::set_session(cookies, &state.config, access_token, info.expires_in, refresh_token, refresh_max_age);
+    info
 }
 
 async fn register(
@@ -57,7 +64,7 @@ async fn register(
     let password = NewPassword::parse(body.password)?;
     let user = ops::create_user(&state, &email, password, &Roles::parse(&["user"])?).await?;
     tracing::info!(user_id = %user.id, "user registered");
-    let issued = session::start(&state, &user, &client).await?;
+    let issued = sessions::start(&state, &user, &client).await?;
     state
         .audit
         .record(Event::new(EventKind::Registered).user(&user.id).session(&issued.info.session_id).client(&client));
@@ -116,7 +123,7 @@ async fn login(
         state.limits.login_by_email.forgive(key);
     }
     tracing::info!(user_id = %user.id, "login succeeded");
-    let issued = session::start(&state, &user, &client).await?;
+    let issued = sessions::start(&state, &user, &client).await?;
     state.metrics.login(LoginOutcome::Success);
     state
         .audit
@@ -167,7 +174,7 @@ pub(super) async fn rotate_cookie(
             return Err(ApiError::RefreshInvalid);
         }
     };
-    match session::rotate(state, &presented, client).await {
+    match sessions::rotate(state, &presented, client).await {
         Ok(issued) => {
             state.limits.refresh_by_ip.forgive(&ip_key);
             Ok(issued)
@@ -193,7 +200,7 @@ async fn logout(
 ) -> Result<StatusCode, ApiError> {
     let mut ended = Vec::new();
     if let Some(token) = cookies::access_token(&headers, &state.config)
-        && let Some(claims) = extractor::verify_signature(&state, &token).await
+        && let Some(claims) = verify_signature(&state, &token).await
     {
         ended.push(claims.sid);
     }
@@ -207,16 +214,14 @@ async fn logout(
     // signed out (the jar applies to the error response too).
     cookies::clear_session(&cookies, &state.config);
     for sid in &ended {
-        if let Some(user_id) = session::revoke(&state, sid, RevokeReason::Logout).await? {
-            state.audit.record(Event::new(EventKind::Logout).user(&user_id).session(sid).client(&client));
-        }
+        sessions::revoke(&state, sid, None, RevokeReason::Logout, &client, None).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn current_session(State(state): State<AppState>, user: AuthUser) -> Result<Json<SessionInfo>, ApiError> {
     let row = store::sessions::find_session(&state.db, user.session_id()).await?.ok_or(ApiError::Unauthenticated)?;
-    Ok(Json(session::info_for_access(&row, &user.claims, store::now())))
+    Ok(Json(sessions::info_for_access(&row, &user.claims, store::now())))
 }
 
 /// Changes the caller's password and signs out every other session (their
@@ -248,32 +253,17 @@ async fn change_password(
         return Err(ApiError::InvalidCredentials);
     }
     state.limits.login_by_email.forgive(&limit_key);
-    let password = NewPassword::parse(body.new_password)?;
+    let password = NewPassword::parse(body.new_password).map_err(|err| err.at(InputField::NewPassword))?;
     let hash = state.passwords.hash(password.into_inner()).await?;
-    // One transaction: the new hash and the end of every other session
-    // commit together. A sign-in racing with it that read the old hash
-    // cannot start a session afterwards (see store::sessions::insert_session).
-    let revoked =
-        store::users::change_password(&state.db, user.user_id(), &hash, user.session_id(), store::now()).await?;
-    for id in &revoked {
-        state.gate.forget(id);
-    }
+    let actor = Actor { user_id: Some(user.user_id()), client: Some(&client) };
+    let revoked = sessions::change_password(&state, user.user_id(), &hash, user.session_id(), actor).await?;
     state.audit.record(
         Event::new(EventKind::PasswordChanged)
             .user(user.user_id())
             .session(user.session_id())
             .client(&client)
-            .detail(format!("{} other sessions revoked", revoked.len())),
+            .detail(format!("{revoked} other sessions revoked")),
     );
-    if !revoked.is_empty() {
-        state.audit.record(
-            Event::new(EventKind::SessionsRevoked).user(user.user_id()).client(&client).detail(format!(
-                "{} sessions, reason password_changed (by user {})",
-                revoked.len(),
-                user.user_id()
-            )),
-        );
-    }
-    tracing::info!(user_id = %user.user_id(), revoked = revoked.len(), "password changed; other sessions revoked");
+    tracing::info!(user_id = %user.user_id(), revoked, "password changed; other sessions revoked");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,12 +1,13 @@
 //! `GET /healthz`: 200 when the database answers, 503 when it does not.
 
-use axum::{Json, Router, extract::State, http::StatusCode, routing::get};
+use axum::{Json, extract::State, http::StatusCode};
 use serde_json::{Value, json};
 
+use super::Routes;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/healthz", get(healthz))
+pub fn routes() -> Routes {
+    Routes::default().get("/healthz", healthz)
 }
 
 async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {

@@ -1,11 +1,12 @@
 //! `GET /.well-known/jwks.json`: the public keys that verify access tokens.
 
-use axum::{Router, extract::State, http::header, response::IntoResponse, routing::get};
+use axum::{extract::State, http::header, response::IntoResponse};
 
+use super::Routes;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/.well-known/jwks.json", get(jwks))
+pub fn routes() -> Routes {
+    Routes::default().get("/.well-known/jwks.json", jwks)
 }
 
 async fn jwks(State(state): State<AppState>) -> impl IntoResponse {

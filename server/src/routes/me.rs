@@ -2,12 +2,13 @@
 //! (the database is asked only for a token without our `email` claim).
 
 use app::types::UserView;
-use axum::{Json, Router, extract::State, routing::get};
+use axum::{Json, extract::State};
 
-use crate::{auth::AuthUser, error::ApiError, state::AppState, store};
+use super::Routes;
+use crate::{error::ApiError, extract::AuthUser, state::AppState, store};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/me", get(me))
+pub fn routes() -> Routes {
+    Routes::default().get("/me", me)
 }
 
 async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<UserView>, ApiError> {

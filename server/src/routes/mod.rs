@@ -9,16 +9,18 @@ mod auth;
 mod health;
 mod jwks;
 mod me;
+pub mod metrics;
 pub(crate) mod pages;
 mod sessions;
+mod table;
 
+use app::types::InputField;
 use axum::{
     Router,
     extract::{DefaultBodyLimit, Request},
     http::{HeaderName, HeaderValue, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
-    routing::get,
 };
 use tower::util::option_layer;
 use tower_cookies::CookieManagerLayer;
@@ -28,7 +30,10 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{auth::csrf, config::MetricsMode, error::ApiError, metrics, state::AppState};
+pub use table::Route;
+use table::Routes;
+
+use crate::{config::MetricsMode, error::ApiError, extract::csrf, state::AppState};
 
 /// The request id header, set on every request and response.
 const REQUEST_ID: &str = "x-request-id";
@@ -51,25 +56,34 @@ pub fn auth_router(state: AppState) -> Router {
     harden(core(&state), state)
 }
 
+/// The API (mounted under `/api`) and the routes beside it, as tables.
+fn surface() -> (Routes, Routes) {
+    let api =
+        Routes::default().merge(auth::routes()).merge(sessions::routes()).merge(me::routes()).merge(admin::routes());
+    (api, Routes::default().merge(jwks::routes()).merge(health::routes()))
+}
+
+/// Every route the server can serve (`/metrics` included, which is served
+/// only when `AUTH_METRICS` says so), the Leptos pages aside:
+/// `server/tests/docs.rs` checks this table against `docs/API.md` and
+/// against the running router.
+pub fn declared() -> Vec<Route> {
+    let (api, beside) = surface();
+    Routes::default().nest("/api", api).merge(beside).merge(metrics::routes()).into_table()
+}
+
 /// The API and the well-known endpoints, before the outer layers.
 fn core(state: &AppState) -> Router<AppState> {
-    let api = Router::new()
-        .merge(auth::router())
-        .merge(sessions::router())
-        .merge(me::router())
-        .merge(admin::router())
+    let (api, beside) = surface();
+    let api = api
+        .into_router()
         .fallback(|| async { ApiError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), csrf::guard))
         .layer(middleware::from_fn(contract_errors))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
-    let router = Router::new().nest("/api", api).merge(jwks::router()).merge(health::router());
-    if state.config.metrics == MetricsMode::On { router.merge(metrics_router()) } else { router }
-}
-
-/// `GET /metrics`, for the main listener or one of its own.
-pub fn metrics_router() -> Router<AppState> {
-    Router::new().route("/metrics", get(metrics::serve_metrics))
+    let router = beside.into_router().nest("/api", api);
+    if state.config.metrics == MetricsMode::On { router.merge(metrics::routes().into_router()) } else { router }
 }
 
 /// Cookies, security headers, metrics, request ids and tracing around
@@ -118,15 +132,19 @@ fn harden(router: Router<AppState>, state: AppState) -> Router {
 /// A page size from `?limit=`: `default` when absent, `422` outside 1 to `max`.
 fn page_limit(limit: Option<i64>, default: i64, max: i64) -> Result<i64, ApiError> {
     let limit = limit.unwrap_or(default);
-    if (1..=max).contains(&limit) { Ok(limit) } else { Err(ApiError::InvalidInput(format!("limit is 1 to {max}"))) }
+    if (1..=max).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(ApiError::invalid_field(InputField::Limit, format!("limit is 1 to {max}")))
+    }
 }
 
 /// An id (a UUID) from a query parameter, normalised; `422` naming the
 /// parameter otherwise (and odd bytes such as NUL never reach the database).
-fn parse_id(raw: &str, name: &str) -> Result<String, ApiError> {
+fn parse_id(raw: &str, field: InputField, name: &str) -> Result<String, ApiError> {
     uuid::Uuid::parse_str(raw)
         .map(|id| id.to_string())
-        .map_err(|_| ApiError::InvalidInput(format!("{name} is an id from an earlier page")))
+        .map_err(|_| ApiError::invalid_field(field, format!("{name} is an id from an earlier page")))
 }
 
 /// The span every log line of a request sits in: method, path (never the

@@ -17,7 +17,12 @@
 //! Its fallback answers every path no other router claimed: a file from the
 //! site root if one exists, else the app's not-found page with status 404.
 
-use app::{App, session::Bootstrap, shell};
+use app::{
+    App,
+    session::Bootstrap,
+    shell,
+    types::{SignOutReason, paths},
+};
 use axum::{
     Router,
     extract::{Query, Request, State},
@@ -31,19 +36,15 @@ use serde::Deserialize;
 use tower_cookies::Cookies;
 
 use crate::{
-    auth::{
-        cookies::{self, Presented},
-        csrf, extractor, session,
-    },
+    auth::cookies::{self, Presented},
     client::Client,
     config::Config,
     error::ApiError,
+    extract::{csrf, user::authenticate},
+    sessions,
     state::AppState,
     store,
 };
-
-/// Pages that need a signed-in user; the rest render for anyone.
-const PROTECTED: &[&str] = &["/", "/admin"];
 
 /// Leptos' settings, built from our own configuration rather than by reading
 /// `Cargo.toml` at run time. cargo-leptos exports the same values as
@@ -94,9 +95,9 @@ async fn session_bootstrap(State(state): State<AppState>, mut request: Request, 
             None
         }
     };
-    if session.is_none() && request.method() == Method::GET && PROTECTED.contains(&request.uri().path()) {
-        let next_path = request.uri().path_and_query().map_or("/", |p| p.as_str());
-        return Redirect::to(&format!("/api/auth/resume?next={}", encode_query(next_path))).into_response();
+    if session.is_none() && request.method() == Method::GET && paths::PROTECTED.contains(&request.uri().path()) {
+        let next_path = request.uri().path_and_query().map_or(paths::HOME, |p| p.as_str());
+        return Redirect::to(&paths::resume_href(next_path)).into_response();
     }
     request.extensions_mut().insert(Bootstrap { session, refresh_lead_secs: lead });
     let mut response = next.run(request).await;
@@ -112,10 +113,10 @@ async fn session_bootstrap(State(state): State<AppState>, mut request: Request, 
 /// The SessionInfo of a live access token, if the request carries one.
 async fn current_session(state: &AppState, headers: &HeaderMap) -> Result<Option<app::types::SessionInfo>, ApiError> {
     let Some(token) = cookies::access_token(headers, &state.config) else { return Ok(None) };
-    let Some(claims) = extractor::authenticate(state, &token).await? else { return Ok(None) };
+    let Some(claims) = authenticate(state, &token).await? else { return Ok(None) };
     let now = store::now();
     let Some(row) = store::sessions::find_session(&state.db, &claims.sid).await? else { return Ok(None) };
-    Ok(Some(session::info_for_access(&row, &claims, now)))
+    Ok(Some(sessions::info_for_access(&row, &claims, now)))
 }
 
 #[derive(Deserialize)]
@@ -137,33 +138,33 @@ pub async fn resume(
     client: Client,
     Query(query): Query<ResumeQuery>,
 ) -> Response {
-    let next = query.next.filter(|n| is_local_path(n)).unwrap_or_else(|| "/".to_owned());
+    let next = paths::local_path(query.next.as_deref());
     if csrf::started_elsewhere(&headers) {
-        return same_site_bounce(&format!("/api/auth/resume?next={}", encode_query(&next)));
+        return same_site_bounce(&paths::resume_href(&next));
     }
     let reason = match cookies::refresh_token(&headers, &state.config) {
         // Nothing to resume: a first visit or long-gone cookies. The sign-in
         // page says nothing about a sign-out that never happened.
         Presented::Absent => {
             cookies::clear_session(&cookies, &state.config);
-            return Redirect::to(&format!("/login?next={}", encode_query(&next))).into_response();
+            return Redirect::to(&paths::login_href(None, &next)).into_response();
         }
         Presented::One(_) | Presented::Conflicting => {
             match super::auth::rotate_cookie(&state, &headers, &cookies, &client).await {
                 Ok(issued) => {
-                    cookies::set_issued(&cookies, &state.config, issued);
+                    super::auth::set_cookies(&state, &cookies, issued);
                     return Redirect::to(&next).into_response();
                 }
-                Err(ApiError::RefreshReused) => "reused",
-                Err(ApiError::RefreshExpired) => "expired",
-                Err(err) if err.status() == StatusCode::UNAUTHORIZED => "revoked",
+                Err(err) if err.status() == StatusCode::UNAUTHORIZED => {
+                    SignOutReason::from_refresh_error(err.code(), false)
+                }
                 // An outage or a rate limit is not a sign-out: the cookies
                 // stay, the error shows.
                 Err(err) => return err.into_response(),
             }
         }
     };
-    Redirect::to(&format!("/login?reason={reason}&next={}", encode_query(&next))).into_response()
+    Redirect::to(&paths::login_href(Some(reason), &next)).into_response()
 }
 
 /// A page that loads `target` (a local path) again, now as a same-origin
@@ -176,40 +177,4 @@ fn same_site_bounce(target: &str) -> Response {
          <body><p><a href=\"{target}\">Continue</a></p></body></html>"
     );
     axum::response::Html(html).into_response()
-}
-
-/// Only same-origin absolute paths: no scheme, no `//host`, no backslashes.
-fn is_local_path(path: &str) -> bool {
-    path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') && !path.chars().any(char::is_control)
-}
-
-/// Percent-encodes a path for use as a query value.
-fn encode_query(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(byte as char),
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_local_paths_are_followed_after_resume() {
-        assert!(is_local_path("/"));
-        assert!(is_local_path("/admin?x=1"));
-        for bad in ["", "https://evil.example", "//evil.example", "/\\evil.example", "admin", "/a\nb"] {
-            assert!(!is_local_path(bad), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn query_values_are_percent_encoded() {
-        assert_eq!(encode_query("/admin?x=1&y"), "/admin%3Fx%3D1%26y");
-    }
 }

@@ -1,27 +1,27 @@
 //! `/api/auth/sessions`: the caller's live sessions, and revoking one.
 
-use app::types::SessionView;
+use app::types::{InputField, SessionView};
 use axum::{
-    Json, Router,
+    Json,
     extract::{Path, Query, State, rejection::QueryRejection},
     http::StatusCode,
-    routing::{delete, get},
 };
 use serde::Deserialize;
 use tower_cookies::Cookies;
 
-use super::{page_limit, parse_id};
+use super::{Routes, page_limit, parse_id};
 use crate::{
-    audit::{Event, EventKind},
-    auth::{AuthUser, cookies, session},
+    auth::cookies,
     client::Client,
     error::ApiError,
+    extract::AuthUser,
+    sessions,
     state::AppState,
     store::{self, sessions::RevokeReason},
 };
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/auth/sessions", get(list_sessions)).route("/auth/sessions/{id}", delete(revoke_session))
+pub fn routes() -> Routes {
+    Routes::default().get("/auth/sessions", list_sessions).delete("/auth/sessions/{id}", revoke_session)
 }
 
 /// Sessions per page: default and most.
@@ -42,9 +42,9 @@ async fn list_sessions(
     user: AuthUser,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Json<Vec<SessionView>>, ApiError> {
-    let Query(query) = query.map_err(|_| ApiError::InvalidInput("limit is a whole number".into()))?;
+    let Query(query) = query.map_err(|_| ApiError::invalid_field(InputField::Limit, "limit is a whole number"))?;
     let limit = page_limit(query.limit, DEFAULT_PAGE, MAX_PAGE)?;
-    let before = query.before.as_deref().map(|id| parse_id(id, "before")).transpose()?;
+    let before = query.before.as_deref().map(|id| parse_id(id, InputField::Before, "before")).transpose()?;
     let rows =
         store::sessions::list_live_sessions(&state.db, user.user_id(), store::now(), limit, before.as_deref()).await?;
     Ok(Json(
@@ -73,17 +73,16 @@ async fn revoke_session(
     // Session ids are UUIDs; anything else names no session (and never
     // reaches the database, which may refuse odd bytes such as NUL).
     let id = uuid::Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?.to_string();
-    let event = Event::new(EventKind::SessionRevoked).user(user.user_id()).session(&id).client(&client);
-    if id == user.session_id() {
-        session::revoke(&state, &id, RevokeReason::Revoked).await?;
+    let current = id == user.session_id();
+    let detail = current.then(|| "the current session".to_owned());
+    let ended = sessions::revoke(&state, &id, Some(user.user_id()), RevokeReason::Revoked, &client, detail).await?;
+    if current {
+        // Already ended by a racing request: the outcome the caller wanted.
         cookies::clear_session(&cookies, &state.config);
-        state.audit.record(event.detail("the current session"));
         return Ok(StatusCode::NO_CONTENT);
     }
-    if !store::sessions::revoke_user_session(&state.db, user.user_id(), &id, store::now()).await? {
+    if ended.is_none() {
         return Err(ApiError::NotFound);
     }
-    state.gate.forget(&id);
-    state.audit.record(event);
     Ok(StatusCode::NO_CONTENT)
 }

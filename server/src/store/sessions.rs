@@ -184,33 +184,22 @@ pub async fn rotate_if_current(
     })
 }
 
-/// Ends one session. Idempotent: an already revoked session keeps its
-/// first reason. The owner's id when this call revoked it.
-pub async fn revoke_session(db: &Db, id: &str, reason: RevokeReason, now: i64) -> Result<Option<String>, sqlx::Error> {
-    let sql = "UPDATE sessions SET revoked_at = $2, revoke_reason = $3 WHERE id = $1 AND revoked_at IS NULL \
-               RETURNING user_id";
+/// Ends one session — only if it belongs to `owner`, when given.
+/// Idempotent: an already revoked session keeps its first reason. The
+/// owner's id when this call revoked it.
+pub async fn revoke_session(
+    db: &Db,
+    id: &str,
+    owner: Option<&str>,
+    reason: RevokeReason,
+    now: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    let sql = "UPDATE sessions SET revoked_at = $2, revoke_reason = $3 \
+               WHERE id = $1 AND ($4 IS NULL OR user_id = $4) AND revoked_at IS NULL RETURNING user_id";
     let owner: Option<(String,)> = on_pool!(db, write, |pool| {
-        sqlx::query_as(sql).bind(id).bind(now).bind(reason.as_str()).fetch_optional(pool).await?
+        sqlx::query_as(sql).bind(id).bind(now).bind(reason.as_str()).bind(owner).fetch_optional(pool).await?
     });
     Ok(owner.map(|(user_id,)| user_id))
-}
-
-/// Ends one session only if it belongs to `user_id`. `Ok(false)` when there
-/// is no such live session of that user.
-pub async fn revoke_user_session(db: &Db, user_id: &str, id: &str, now: i64) -> Result<bool, sqlx::Error> {
-    let sql = "UPDATE sessions SET revoked_at = $3, revoke_reason = $4 \
-               WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL";
-    let done = on_pool!(db, write, |pool| {
-        sqlx::query(sql)
-            .bind(id)
-            .bind(user_id)
-            .bind(now)
-            .bind(RevokeReason::Revoked.as_str())
-            .execute(pool)
-            .await?
-            .rows_affected()
-    });
-    Ok(done == 1)
 }
 
 /// A page of the user's live sessions (not revoked, not past either

@@ -2,7 +2,6 @@
 //! bodies, rate limits, cleared cookies, caching headers. Each names what it
 //! found when it fails.
 
-use app::types::ErrorBody;
 use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER};
 use serde_json::Value;
 
@@ -13,8 +12,18 @@ pub fn assert_status(response: &Response, expected: u16) {
     assert_eq!(response.status.as_u16(), expected, "unexpected status; body: {}", response.body);
 }
 
+/// An error body as the contract spells it, read as plain JSON strings (the
+/// tests do not borrow the server's types to read its answers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorBody {
+    pub error: String,
+    pub message: String,
+    /// The refused input, when the error is about one.
+    pub field: Option<String>,
+}
+
 /// Asserts a 4xx with a JSON `{"error", "message"}` body of non-empty
-/// strings, and returns it.
+/// strings (and, if anything more, only a string `field`), and returns it.
 #[track_caller]
 pub fn assert_client_error(response: &Response) -> ErrorBody {
     assert!(response.status.is_client_error(), "expected a 4xx, got {}; body: {}", response.status, response.body);
@@ -35,7 +44,18 @@ pub fn assert_client_error(response: &Response) -> ErrorBody {
         "error body lacks a non-empty error and message: {}",
         response.body
     );
-    ErrorBody { error: error.to_owned(), message: message.to_owned() }
+    let object = value.as_object().map(|o| o.keys().map(String::as_str).collect::<Vec<_>>()).unwrap_or_default();
+    assert!(
+        object.iter().all(|key| matches!(*key, "error" | "message" | "field")),
+        "error body has keys beyond error, message and field: {}",
+        response.body
+    );
+    let field = match value.get("field") {
+        None => None,
+        Some(Value::String(field)) if !field.is_empty() => Some(field.clone()),
+        Some(other) => panic!("error body's field is not a non-empty string: {other}; body {}", response.body),
+    };
+    ErrorBody { error: error.to_owned(), message: message.to_owned(), field }
 }
 
 /// Asserts an API error with exactly this status and code.
@@ -44,6 +64,15 @@ pub fn assert_error(response: &Response, status: u16, code: &str) {
     assert_status(response, status);
     let body = assert_client_error(response);
     assert_eq!(body.error, code, "unexpected error code; body: {}", response.body);
+}
+
+/// Asserts `422 invalid_input` about the input `field`.
+#[track_caller]
+pub fn assert_invalid_field(response: &Response, field: &str) {
+    assert_status(response, 422);
+    let body = assert_client_error(response);
+    assert_eq!(body.error, "invalid_input", "unexpected error code; body: {}", response.body);
+    assert_eq!(body.field.as_deref(), Some(field), "the refusal names another field; body: {}", response.body);
 }
 
 /// Asserts a limiter's refusal: `429 rate_limited` with the contract's error

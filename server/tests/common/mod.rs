@@ -32,8 +32,8 @@ pub use self::api::{Api, Response, User};
 pub use self::app::{PG_TEST_DB_PREFIX, TestApp, database_url_for, postgres_database_for};
 #[allow(unused_imports)]
 pub use self::asserts::{
-    assert_clears_both_cookies, assert_clears_cookie, assert_client_error, assert_error, assert_no_store,
-    assert_not_echoed, assert_rate_limited, assert_status,
+    assert_clears_both_cookies, assert_clears_cookie, assert_client_error, assert_error, assert_invalid_field,
+    assert_no_store, assert_not_echoed, assert_rate_limited, assert_status,
 };
 #[allow(unused_imports)]
 pub use self::cookies::{Jar, SetCookie};

@@ -3,14 +3,13 @@
 
 use unicode_normalization::UnicodeNormalization;
 
+use app::types::InputField;
+pub use app::types::rules::{PASSWORD_MAX_CHARS as MAX_PASSWORD_CHARS, PASSWORD_MIN_CHARS as MIN_PASSWORD_CHARS};
+
 use crate::error::ApiError;
 
 /// Longest email accepted (RFC 5321's path limit).
 const MAX_EMAIL_LEN: usize = 254;
-/// Passwords: at least this many characters…
-const MIN_PASSWORD_CHARS: usize = 8;
-/// …and at most this many, so hashing cost stays bounded.
-pub const MAX_PASSWORD_CHARS: usize = 1024;
 
 /// A plausible email address, trimmed, NFC-normalised and lower-cased
 /// (Unicode-aware), so `A@Example.com` and `a@example.com` are one account,
@@ -25,7 +24,7 @@ pub struct Email(String);
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, ApiError> {
         let email: String = raw.trim().nfc().collect::<String>().to_lowercase();
-        let invalid = || ApiError::InvalidInput("enter a valid email address".into());
+        let invalid = || ApiError::invalid_field(InputField::Email, "enter a valid email address");
         if email.is_empty() || email.len() > MAX_EMAIL_LEN {
             return Err(invalid());
         }
@@ -75,16 +74,72 @@ impl NewPassword {
     pub fn parse(raw: String) -> Result<Self, ApiError> {
         let chars = raw.chars().count();
         if chars < MIN_PASSWORD_CHARS {
-            return Err(ApiError::InvalidInput(format!("use a password of at least {MIN_PASSWORD_CHARS} characters")));
+            return Err(ApiError::invalid_field(
+                InputField::Password,
+                format!("use a password of at least {MIN_PASSWORD_CHARS} characters"),
+            ));
         }
         if chars > MAX_PASSWORD_CHARS {
-            return Err(ApiError::InvalidInput(format!("use a password of at most {MAX_PASSWORD_CHARS} characters")));
+            return Err(ApiError::invalid_field(
+                InputField::Password,
+                format!("use a password of at most {MAX_PASSWORD_CHARS} characters"),
+            ));
         }
         Ok(Self(raw))
     }
 
     pub fn into_inner(self) -> String {
         self.0
+    }
+}
+
+/// Most roles one user may hold.
+const MAX_ROLES: usize = 16;
+
+/// A valid set of role names: 1 to 16 names of `[a-z][a-z0-9_-]{0,31}`,
+/// duplicates collapsed, order kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Roles(Vec<String>);
+
+impl Roles {
+    pub fn parse<S: AsRef<str>>(raw: &[S]) -> Result<Self, ApiError> {
+        let mut roles: Vec<String> = Vec::new();
+        for role in raw {
+            let role = role.as_ref();
+            let mut chars = role.chars();
+            let well_formed = role.len() <= 32
+                && chars.next().is_some_and(|c| c.is_ascii_lowercase())
+                && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+            if !well_formed {
+                return Err(ApiError::invalid_field(
+                    InputField::Roles,
+                    "role names are 1 to 32 characters: a-z first, then a-z, 0-9, _ or -",
+                ));
+            }
+            if !roles.iter().any(|r| r == role) {
+                roles.push(role.to_owned());
+            }
+            if roles.len() > MAX_ROLES {
+                break;
+            }
+        }
+        if roles.is_empty() || roles.len() > MAX_ROLES {
+            return Err(ApiError::invalid_field(InputField::Roles, format!("give 1 to {MAX_ROLES} roles")));
+        }
+        Ok(Self(roles))
+    }
+
+    pub fn contains(&self, role: &str) -> bool {
+        self.0.iter().any(|r| r == role)
+    }
+
+    pub fn as_slice(&self) -> &[String] {
+        &self.0
+    }
+
+    /// The stored form: space-separated.
+    pub fn joined(&self) -> String {
+        self.0.join(" ")
     }
 }
 
@@ -132,51 +187,5 @@ mod tests {
     }
 }
 
-/// Most roles one user may hold.
-const MAX_ROLES: usize = 16;
-
-/// A valid set of role names: 1 to 16 names of `[a-z][a-z0-9_-]{0,31}`,
-/// duplicates collapsed, order kept.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Roles(Vec<String>);
-
-impl Roles {
-    pub fn parse<S: AsRef<str>>(raw: &[S]) -> Result<Self, ApiError> {
-        let mut roles: Vec<String> = Vec::new();
-        for role in raw {
-            let role = role.as_ref();
-            let mut chars = role.chars();
-            let well_formed = role.len() <= 32
-                && chars.next().is_some_and(|c| c.is_ascii_lowercase())
-                && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
-            if !well_formed {
-                return Err(ApiError::InvalidInput(
-                    "role names are 1 to 32 characters: a-z first, then a-z, 0-9, _ or -".into(),
-                ));
-            }
-            if !roles.iter().any(|r| r == role) {
-                roles.push(role.to_owned());
-            }
-            if roles.len() > MAX_ROLES {
-                break;
-            }
-        }
-        if roles.is_empty() || roles.len() > MAX_ROLES {
-            return Err(ApiError::InvalidInput(format!("give 1 to {MAX_ROLES} roles")));
-        }
-        Ok(Self(roles))
-    }
-
-    pub fn contains(&self, role: &str) -> bool {
-        self.0.iter().any(|r| r == role)
-    }
-
-    pub fn as_slice(&self) -> &[String] {
-        &self.0
-    }
-
-    /// The stored form: space-separated.
-    pub fn joined(&self) -> String {
-        self.0.join(" ")
-    }
-}
+#[cfg(test)]
+mod fuzz;

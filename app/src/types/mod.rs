@@ -1,10 +1,23 @@
-//! Types shared by the server and the browser: what crosses the wire.
+//! The contract between the server and the browser, in one place: what
+//! crosses the wire (this module), the error codes and the fields they are
+//! about ([`errors`]), why a session ended ([`SignOutReason`]), the password
+//! rule ([`rules`]) and the page paths with the one way to build and check
+//! them ([`paths`]). The server's `ApiError` and the app's checks both use
+//! these, so neither can drift from the other.
 //!
 //! Nothing here may carry a secret: tokens and password hashes stay in the
 //! `server` crate. [`Credentials`] carries a password *from* the browser and
 //! never back; its `Debug` hides it so it cannot reach a log line.
 
+mod errors;
+pub mod paths;
+pub mod rules;
+mod sign_out;
+
 use serde::{Deserialize, Serialize};
+
+pub use errors::{ErrorBody, ErrorCode, InputField};
+pub use sign_out::SignOutReason;
 
 /// A user as the API shows it (`GET /api/me`, inside [`SessionInfo`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,13 +65,6 @@ pub struct AdminUserView {
     pub email: String,
     pub roles: Vec<String>,
     pub created_at: i64,
-}
-
-/// Every error under `/api`: a stable machine code and a human sentence.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ErrorBody {
-    pub error: String,
-    pub message: String,
 }
 
 /// Body of register and login.
@@ -132,3 +138,6 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod fuzz;

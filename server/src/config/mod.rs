@@ -1,67 +1,16 @@
 //! Typed configuration, read once at start from environment variables (and
 //! an optional `.env` file). Every name and default is the contract's
-//! (`docs/API.md`, "Configuration"); `.env.example` lists them all.
+//! (`docs/API.md`, "Configuration") and is written once, in [`VARIABLES`];
+//! `.env.example` lists them all.
+
+mod checks;
+mod variables;
 
 use std::{net::SocketAddr, path::PathBuf};
 
-/// One environment variable the server reads.
-#[derive(Debug, Clone, Copy)]
-pub struct Variable {
-    pub name: &'static str,
-    pub default: &'static str,
-    pub meaning: &'static str,
-}
-
-/// Every variable, its default and meaning: the source of `--help`, and
-/// `server/tests/docs.rs` checks the README's table and `.env.example`
-/// against it (and that [`Config::from_lookup`] reads no other name).
-pub const VARIABLES: &[Variable] = &[
-    var("DATABASE_URL", "sqlite://data/app.db", "sqlite://… (file created) or postgres://…"),
-    var("LEPTOS_SITE_ADDR", "127.0.0.1:3000", "listen address (ip:port; port 0 picks one)"),
-    var(
-        "AUTH_PUBLIC_ORIGIN",
-        "http:// (https:// with TLS) + LEPTOS_SITE_ADDR",
-        "the app's origin, for CSRF checks, iss/aud and redirects",
-    ),
-    var("AUTH_ALLOWED_ORIGINS", "–", "extra origins allowed for unsafe requests, comma-separated"),
-    var("AUTH_ACCESS_TTL_SECS", "900", "access token life"),
-    var("AUTH_REFRESH_IDLE_SECS", "604800", "refresh token life, sliding"),
-    var("AUTH_SESSION_MAX_SECS", "2592000", "absolute session life"),
-    var("AUTH_REUSE_GRACE_SECS", "10", "grace window for a racing reuse of the previous refresh token (0: none)"),
-    var("AUTH_REFRESH_LEAD_SECS", "300", "how long before expiry the browser refreshes"),
-    var("AUTH_ISSUER", "AUTH_PUBLIC_ORIGIN", "JWT iss"),
-    var("AUTH_AUDIENCE", "AUTH_PUBLIC_ORIGIN", "JWT aud"),
-    var("AUTH_SIGNING_KEY_FILE", "–", "Ed25519 PKCS#8 PEM to sign with; unset: keys live in the database (rotatable)"),
-    var(
-        "AUTH_SECRET_KEY_FILE",
-        "–",
-        "a 32-byte key (64 hex digits) that encrypts the refresh MAC key and signing keys kept in the database",
-    ),
-    var("AUTH_COOKIE_SECURE", "true", "the Secure cookie attribute; false only for plain-http setups off localhost"),
-    var("AUTH_ACCESS_COOKIE", "__Host-access", "access cookie name"),
-    var("AUTH_REFRESH_COOKIE", "__Secure-refresh", "refresh cookie name"),
-    var("AUTH_RATE_LIMITS", "on", "brute-force limits; off only for load tests"),
-    var("AUTH_PASSWORD_QUEUE", "32", "password hashes that may wait for a turn; beyond: 503 with Retry-After"),
-    var("AUTH_MAX_SESSIONS_PER_USER", "50", "live sessions per user; a new sign-in ends the least recently used"),
-    var("AUTH_TRUSTED_PROXIES", "–", "proxy IPs whose X-Forwarded-For is believed, comma-separated"),
-    var("AUTH_ADMIN_EMAIL", "–", "with AUTH_ADMIN_PASSWORD: this account exists with role admin after start"),
-    var("AUTH_ADMIN_PASSWORD", "–", "the seeded admin's password (used only when the account is created)"),
-    var("AUTH_TLS_CERT", "–", "PEM certificate chain: serve HTTPS directly (with AUTH_TLS_KEY)"),
-    var("AUTH_TLS_KEY", "–", "PEM private key for AUTH_TLS_CERT"),
-    var("AUTH_HTTP_REDIRECT_ADDR", "–", "with TLS: also listen for plain HTTP here and redirect it to HTTPS"),
-    var("AUTH_METRICS", "off", "Prometheus metrics: off, on (GET /metrics on the main listener) or ip:port"),
-    var("AUTH_AUDIT_RETENTION_DAYS", "90", "audit events older than this are deleted"),
-    var("AUTH_AUDIT_REFRESHES", "on", "audit every successful refresh (off: only reuse and the other events)"),
-    var("LEPTOS_SITE_ROOT", "target/site", "where the built site is (cargo-leptos sets it)"),
-    var("LEPTOS_SITE_PKG_DIR", "pkg", "the bundle directory under the site root"),
-    var("LEPTOS_OUTPUT_NAME", "cookie-auth", "the bundle's file name stem"),
-    var("RUST_LOG", "info", "log filter (tracing-subscriber EnvFilter syntax)"),
-    var("LOG_FORMAT", "pretty", "json for one JSON object per log line"),
-];
-
-const fn var(name: &'static str, default: &'static str, meaning: &'static str) -> Variable {
-    Variable { name, default, meaning }
-}
+pub use checks::ConfigError;
+use checks::{check_cookie_name, flag, invalid, parse_origin};
+pub use variables::{VARIABLES, Variable, default_of};
 
 /// Where Prometheus metrics are served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,17 +41,6 @@ impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Secret(<redacted>)")
     }
-}
-
-/// What went wrong while reading the configuration. Names the variable.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("{name}: {reason}")]
-    Invalid { name: &'static str, reason: String },
-}
-
-fn invalid(name: &'static str, reason: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid { name, reason: reason.into() }
 }
 
 /// The server's whole configuration.
@@ -171,7 +109,7 @@ pub struct Config {
     /// `LEPTOS_OUTPUT_NAME`: the bundle's file name stem.
     pub output_name: String,
     /// Not read from the environment: a test sets it to play an instance
-    /// whose clock runs this many seconds off ([`crate::state::AppState::now`]).
+    /// whose clock runs this many seconds off (`AppState::now`).
     pub clock_offset_secs: i64,
 }
 
@@ -188,11 +126,15 @@ impl Config {
     }
 
     /// Parses configuration from any lookup (name → value), so tests can
-    /// build one without touching the process environment.
+    /// build one without touching the process environment. An unset or
+    /// empty variable takes its default from [`VARIABLES`], parsed like a
+    /// given value.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        // `get`: the value if given; `value`: the value or its default.
         let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let value = |name: &str| get(name).unwrap_or_else(|| default_of(name).to_owned());
 
-        let database_url = get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/app.db".into());
+        let database_url = value("DATABASE_URL");
         if !(database_url.starts_with("sqlite:")
             || database_url.starts_with("postgres://")
             || database_url.starts_with("postgresql://"))
@@ -204,10 +146,8 @@ impl Config {
             return Err(invalid("DATABASE_URL", "an in-memory SQLite database is not supported; use a file"));
         }
 
-        let site_addr: SocketAddr = get("LEPTOS_SITE_ADDR")
-            .unwrap_or_else(|| "127.0.0.1:3000".into())
-            .parse()
-            .map_err(|_| invalid("LEPTOS_SITE_ADDR", "expected ip:port"))?;
+        let site_addr: SocketAddr =
+            value("LEPTOS_SITE_ADDR").parse().map_err(|_| invalid("LEPTOS_SITE_ADDR", "expected ip:port"))?;
 
         let serves_tls = get("AUTH_TLS_CERT").is_some();
         let public_origin = match get("AUTH_PUBLIC_ORIGIN") {
@@ -226,45 +166,39 @@ impl Config {
             .transpose()?
             .unwrap_or_default();
 
-        let secs = |name: &'static str, default: i64, min: i64| -> Result<i64, ConfigError> {
-            match get(name) {
-                None => Ok(default),
-                Some(v) => {
-                    let n: i64 = v.parse().map_err(|_| invalid(name, "expected whole seconds"))?;
-                    if n < min || n > 10 * 365 * 24 * 3600 {
-                        return Err(invalid(name, format!("must be between {min} and ten years")));
-                    }
-                    Ok(n)
-                }
+        let secs = |name: &'static str, min: i64| -> Result<i64, ConfigError> {
+            let n: i64 = value(name).parse().map_err(|_| invalid(name, "expected whole seconds"))?;
+            if n < min || n > 10 * 365 * 24 * 3600 {
+                return Err(invalid(name, format!("must be between {min} and ten years")));
             }
+            Ok(n)
         };
-        let access_ttl_secs = secs("AUTH_ACCESS_TTL_SECS", 900, 1)?;
-        let refresh_idle_secs = secs("AUTH_REFRESH_IDLE_SECS", 604_800, 1)?;
-        let session_max_secs = secs("AUTH_SESSION_MAX_SECS", 2_592_000, 1)?;
-        let reuse_grace_secs = secs("AUTH_REUSE_GRACE_SECS", 10, 0)?;
-        let refresh_lead_secs = secs("AUTH_REFRESH_LEAD_SECS", 300, 0)?;
+        let access_ttl_secs = secs("AUTH_ACCESS_TTL_SECS", 1)?;
+        let refresh_idle_secs = secs("AUTH_REFRESH_IDLE_SECS", 1)?;
+        let session_max_secs = secs("AUTH_SESSION_MAX_SECS", 1)?;
+        let reuse_grace_secs = secs("AUTH_REUSE_GRACE_SECS", 0)?;
+        let refresh_lead_secs = secs("AUTH_REFRESH_LEAD_SECS", 0)?;
 
         let issuer = get("AUTH_ISSUER").unwrap_or_else(|| public_origin.clone());
         let audience = get("AUTH_AUDIENCE").unwrap_or_else(|| public_origin.clone());
 
-        let cookie_secure = flag("AUTH_COOKIE_SECURE", get("AUTH_COOKIE_SECURE"), true)?;
-        let access_cookie = get("AUTH_ACCESS_COOKIE").unwrap_or_else(|| "__Host-access".into());
-        let refresh_cookie = get("AUTH_REFRESH_COOKIE").unwrap_or_else(|| "__Secure-refresh".into());
+        let cookie_secure = flag("AUTH_COOKIE_SECURE", &value("AUTH_COOKIE_SECURE"))?;
+        let access_cookie = value("AUTH_ACCESS_COOKIE");
+        let refresh_cookie = value("AUTH_REFRESH_COOKIE");
         check_cookie_name("AUTH_ACCESS_COOKIE", &access_cookie, cookie_secure, "/")?;
         check_cookie_name("AUTH_REFRESH_COOKIE", &refresh_cookie, cookie_secure, "/api/auth")?;
         if access_cookie == refresh_cookie {
             return Err(invalid("AUTH_REFRESH_COOKIE", "must differ from AUTH_ACCESS_COOKIE"));
         }
 
-        let rate_limits = flag("AUTH_RATE_LIMITS", get("AUTH_RATE_LIMITS"), true)?;
-        let count = |name: &'static str, default: i64, range: std::ops::RangeInclusive<i64>| match get(name) {
-            None => Ok(default),
-            Some(v) => v.parse::<i64>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+        let rate_limits = flag("AUTH_RATE_LIMITS", &value("AUTH_RATE_LIMITS"))?;
+        let count = |name: &'static str, range: std::ops::RangeInclusive<i64>| {
+            value(name).parse::<i64>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
                 invalid(name, format!("expected a whole number from {} to {}", range.start(), range.end()))
-            }),
+            })
         };
-        let password_queue = count("AUTH_PASSWORD_QUEUE", 32, 0..=100_000)? as usize;
-        let max_sessions_per_user = count("AUTH_MAX_SESSIONS_PER_USER", 50, 1..=100_000)?;
+        let password_queue = count("AUTH_PASSWORD_QUEUE", 0..=100_000)? as usize;
+        let max_sessions_per_user = count("AUTH_MAX_SESSIONS_PER_USER", 1..=100_000)?;
         let trusted_proxies = get("AUTH_TRUSTED_PROXIES")
             .map(|list| {
                 list.split(',')
@@ -297,22 +231,19 @@ impl Config {
             }
             Some(addr) => Some(addr.parse().map_err(|_| invalid("AUTH_HTTP_REDIRECT_ADDR", "expected ip:port"))?),
         };
-        let metrics = match get("AUTH_METRICS").as_deref().map(str::to_ascii_lowercase).as_deref() {
-            None | Some("off" | "false" | "0" | "no") => MetricsMode::Off,
-            Some("on" | "true" | "1" | "yes") => MetricsMode::On,
-            Some(addr) => MetricsMode::Listen(
+        let metrics = match value("AUTH_METRICS").to_ascii_lowercase().as_str() {
+            "off" | "false" | "0" | "no" => MetricsMode::Off,
+            "on" | "true" | "1" | "yes" => MetricsMode::On,
+            addr => MetricsMode::Listen(
                 addr.parse().map_err(|_| invalid("AUTH_METRICS", "expected off, on or an ip:port to listen on"))?,
             ),
         };
-        let audit_refreshes = flag("AUTH_AUDIT_REFRESHES", get("AUTH_AUDIT_REFRESHES"), true)?;
-        let audit_retention_days = match get("AUTH_AUDIT_RETENTION_DAYS") {
-            None => 90,
-            Some(v) => v
-                .parse::<i64>()
-                .ok()
-                .filter(|d| (1..=36_500).contains(d))
-                .ok_or_else(|| invalid("AUTH_AUDIT_RETENTION_DAYS", "expected whole days, 1 to 36500"))?,
-        };
+        let audit_refreshes = flag("AUTH_AUDIT_REFRESHES", &value("AUTH_AUDIT_REFRESHES"))?;
+        let audit_retention_days = value("AUTH_AUDIT_RETENTION_DAYS")
+            .parse::<i64>()
+            .ok()
+            .filter(|d| (1..=36_500).contains(d))
+            .ok_or_else(|| invalid("AUTH_AUDIT_RETENTION_DAYS", "expected whole days, 1 to 36500"))?;
 
         Ok(Self {
             database_url: Secret::new(database_url),
@@ -341,9 +272,9 @@ impl Config {
             metrics,
             audit_refreshes,
             audit_retention_days,
-            site_root: get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
-            site_pkg_dir: get("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".into()),
-            output_name: get("LEPTOS_OUTPUT_NAME").unwrap_or_else(|| "cookie-auth".into()),
+            site_root: value("LEPTOS_SITE_ROOT"),
+            site_pkg_dir: value("LEPTOS_SITE_PKG_DIR"),
+            output_name: value("LEPTOS_OUTPUT_NAME"),
             clock_offset_secs: 0,
         })
     }
@@ -354,43 +285,4 @@ impl Config {
         origin.eq_ignore_ascii_case(&self.public_origin)
             || self.allowed_origins.iter().any(|o| origin.eq_ignore_ascii_case(o))
     }
-}
-
-fn flag(name: &'static str, value: Option<String>, default: bool) -> Result<bool, ConfigError> {
-    match value.as_deref().map(str::to_ascii_lowercase).as_deref() {
-        None => Ok(default),
-        Some("on" | "true" | "1" | "yes") => Ok(true),
-        Some("off" | "false" | "0" | "no") => Ok(false),
-        Some(_) => Err(invalid(name, "expected on/off or true/false")),
-    }
-}
-
-/// An origin is `scheme://host[:port]`, nothing more; stored without a
-/// trailing slash so it compares equal to a browser's `Origin` header.
-fn parse_origin(name: &'static str, value: &str) -> Result<String, ConfigError> {
-    let value = value.trim_end_matches('/');
-    let rest = value
-        .strip_prefix("https://")
-        .or_else(|| value.strip_prefix("http://"))
-        .ok_or_else(|| invalid(name, "origins start with http:// or https://"))?;
-    if rest.is_empty() || rest.contains(['/', '?', '#', ' ']) {
-        return Err(invalid(name, "an origin is scheme://host[:port] with no path"));
-    }
-    Ok(value.to_owned())
-}
-
-/// Browsers drop `__Host-`/`__Secure-` cookies that break the prefix rules,
-/// which would log everyone out silently: refuse such a setup at start.
-fn check_cookie_name(name: &'static str, value: &str, secure: bool, path: &str) -> Result<(), ConfigError> {
-    let token_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
-    if value.is_empty() || !value.chars().all(token_char) {
-        return Err(invalid(name, "not a valid cookie name"));
-    }
-    if value.starts_with("__Host-") && (!secure || path != "/") {
-        return Err(invalid(name, "a __Host- cookie needs Secure and Path=/"));
-    }
-    if value.starts_with("__Secure-") && !secure {
-        return Err(invalid(name, "a __Secure- cookie needs AUTH_COOKIE_SECURE=true"));
-    }
-    Ok(())
 }

@@ -14,11 +14,15 @@ use axum::{
     http::request::Parts,
 };
 
-use super::{
-    cookies,
-    tokens::{AccessClaims, TokenError},
+use crate::{
+    auth::{
+        cookies,
+        tokens::{AccessClaims, TokenError},
+    },
+    error::ApiError,
+    state::AppState,
+    store,
 };
-use crate::{error::ApiError, state::AppState, store};
 
 /// The authenticated caller.
 #[derive(Debug, Clone)]

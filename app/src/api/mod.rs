@@ -1,0 +1,117 @@
+//! The browser's calls to the JSON auth API (see `docs/API.md`).
+//!
+//! Requests are same-origin `fetch`es: the browser attaches the HttpOnly
+//! token cookies itself, and this code never reads, writes or sees a token.
+//! Answers decode into [`SessionInfo`] on success and [`ErrorBody`] on
+//! failure.
+//!
+//! The network code exists only in the `hydrate` build. The server renders
+//! pages without calling its own API: these functions are only reached from
+//! effects and event handlers, which run in the browser alone, so the `ssr`
+//! build compiles them to stubs that answer [`ApiError::Unavailable`].
+
+mod error;
+mod transport;
+
+pub use error::ApiError;
+
+use crate::types::{
+    AdminUserView, AuthEventView, Credentials, PasswordChange, RoleChange, SessionInfo, SessionView,
+    paths::encode_segment,
+};
+
+const LOGIN_URL: &str = "/api/auth/login";
+const REGISTER_URL: &str = "/api/auth/register";
+const REFRESH_URL: &str = "/api/auth/refresh";
+const SESSION_URL: &str = "/api/auth/session";
+const SESSIONS_URL: &str = "/api/auth/sessions";
+const LOGOUT_URL: &str = "/api/auth/logout";
+const PASSWORD_URL: &str = "/api/auth/password";
+const ADMIN_USERS_URL: &str = "/api/admin/users";
+const ADMIN_EVENTS_URL: &str = "/api/admin/events";
+
+/// `POST /api/auth/login`: signs in; the server sets the token cookies.
+pub async fn login(credentials: &Credentials) -> Result<SessionInfo, ApiError> {
+    transport::post_json(LOGIN_URL, credentials).await
+}
+
+/// `POST /api/auth/register`: creates the account and signs it in.
+pub async fn register(credentials: &Credentials) -> Result<SessionInfo, ApiError> {
+    transport::post_json(REGISTER_URL, credentials).await
+}
+
+/// `GET /api/auth/session`: who is signed in. `Ok(None)` when nobody is
+/// (`401`), so callers can tell "signed out" from "could not ask".
+pub async fn session() -> Result<Option<SessionInfo>, ApiError> {
+    match transport::get_json(SESSION_URL).await {
+        Ok(session) => Ok(Some(session)),
+        Err(ApiError::Server { status: 401, .. }) => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+/// `POST /api/auth/refresh`: rotates the refresh token and issues a new
+/// access token (both as cookies); answers the renewed session.
+pub async fn refresh() -> Result<SessionInfo, ApiError> {
+    transport::post_for_json(REFRESH_URL).await
+}
+
+/// `POST /api/auth/logout`: revokes the session and clears the cookies.
+/// Idempotent on the server, so signing out twice is harmless.
+pub async fn logout() -> Result<(), ApiError> {
+    transport::post_empty(LOGOUT_URL).await
+}
+
+/// `GET /api/auth/sessions`: the caller's live sessions.
+pub async fn sessions() -> Result<Vec<SessionView>, ApiError> {
+    transport::get_json(SESSIONS_URL).await
+}
+
+/// `DELETE /api/auth/sessions/{id}`: revokes one of the caller's sessions.
+/// Revoking the current one also clears this browser's cookies.
+pub async fn revoke_session(id: &str) -> Result<(), ApiError> {
+    transport::delete(&session_url(id)).await
+}
+
+/// `GET /api/admin/users`: every user; `403 forbidden` without role `admin`.
+pub async fn admin_users() -> Result<Vec<AdminUserView>, ApiError> {
+    transport::get_json(ADMIN_USERS_URL).await
+}
+
+/// `POST /api/auth/password`: changes the caller's password (`204`). Every
+/// other session of the user is signed out; this one stays signed in.
+/// `401 invalid_credentials`: the current password is wrong.
+pub async fn change_password(change: &PasswordChange) -> Result<(), ApiError> {
+    transport::post_json_empty(PASSWORD_URL, change).await
+}
+
+/// `PUT /api/admin/users/{id}/roles`: gives the user exactly these roles;
+/// answers the user as changed. `422 invalid_input` for roles the server
+/// refuses (the message says which rule), `404` for an unknown user.
+pub async fn set_roles(user_id: &str, change: &RoleChange) -> Result<AdminUserView, ApiError> {
+    let url = format!("{ADMIN_USERS_URL}/{}/roles", encode_segment(user_id));
+    transport::put_json(&url, change).await
+}
+
+/// `GET /api/admin/events?limit=N`: the newest `limit` (1 to 500) auth
+/// events, newest first.
+pub async fn list_events(limit: u32) -> Result<Vec<AuthEventView>, ApiError> {
+    transport::get_json(&format!("{ADMIN_EVENTS_URL}?limit={limit}")).await
+}
+
+/// The URL of one session. Ids are UUIDs, but they come from the server and
+/// land in a path, so anything outside the unreserved set is escaped anyway.
+fn session_url(id: &str) -> String {
+    format!("{SESSIONS_URL}/{}", encode_segment(id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_urls_escape_anything_outside_the_unreserved_set() {
+        assert_eq!(session_url("0b5c-AZ_9.~"), "/api/auth/sessions/0b5c-AZ_9.~");
+        assert_eq!(session_url("../x?y"), "/api/auth/sessions/..%2Fx%3Fy");
+    }
+}
