@@ -25,6 +25,11 @@ use tempfile::TempDir;
 const WARM_UP_LIMIT: Duration = Duration::from_secs(30);
 /// How often the warm-up is checked.
 const WARM_UP_POLL: Duration = Duration::from_millis(20);
+/// Bursts a test may run to see a request in flight at the signal answered
+/// after it: one that finds none is ambiguous, not a failure (the server may
+/// have answered everything before `kill` returned); a server that drops
+/// in-flight requests finds none in any burst.
+const BURSTS: usize = 3;
 /// How long the process may take to exit after the signal.
 const EXIT_LIMIT: Duration = Duration::from_secs(15);
 /// Events per page of `GET /api/admin/events`, at most.
@@ -161,7 +166,7 @@ async fn refreshed_events(api: &Api, admin: &Jar, user_id: &str, session_id: &st
 /// burst, sends `signal` once every session has rotated at least once, and
 /// checks the exit, that requests in flight were answered, and that every
 /// session's acknowledged rotations survive a restart (token and audit log).
-async fn burst_then_signal(args: &[&str], signal: &str, sessions: usize) {
+async fn burst_then_signal(args: &[&str], signal: &str, sessions: usize) -> bool {
     // Arrange: a server with `sessions` registered users.
     let db = Database::new().await;
     let mut server = start_server(&db, "first", args, &[]);
@@ -250,12 +255,12 @@ async fn burst_then_signal(args: &[&str], signal: &str, sessions: usize) {
         outcomes.iter().filter(|outcome| outcome.last_answered_at.is_some_and(|at| at > signalled_at)).count();
     let rotated: usize = outcomes.iter().map(|outcome| outcome.rotated).sum();
     let unavailable: usize = outcomes.iter().map(|outcome| outcome.unavailable).sum();
-    assert!(
-        answered_after_signal >= 1,
-        "none of {rotated} 200s and {unavailable} 503s arrived after {signal}: the requests in flight were \
-         dropped; log:\n{}",
-        tail(&log)
-    );
+    if answered_after_signal == 0 {
+        eprintln!(
+            "none of {rotated} 200s and {unavailable} 503s arrived after {signal} this time (on a loaded machine \
+             the server may answer them all before `kill` returns)"
+        );
+    }
 
     // Assert: no acknowledged rotation lost.
     // The server started after the burst seeds the admin, to read the audit log.
@@ -289,14 +294,26 @@ async fn burst_then_signal(args: &[&str], signal: &str, sessions: usize) {
         assert_status(&api.me(&jar).await, 200);
     }
     second.stop().await;
+    answered_after_signal >= 1
+}
+
+/// Bursts until one shows a request in flight at the signal answered after
+/// it (at most [`BURSTS`]); every burst must pass every other check.
+async fn in_flight_requests_are_answered(args: &[&str], signal: &str, sessions: usize) {
+    for _ in 0..BURSTS {
+        if burst_then_signal(args, signal, sessions).await {
+            return;
+        }
+    }
+    panic!("in {BURSTS} bursts no answer arrived after {signal}: the requests in flight were dropped");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_during_a_refresh_burst_exits_0_and_loses_no_acknowledged_rotation() {
-    burst_then_signal(&[], "-TERM", 20).await;
+    in_flight_requests_are_answered(&[], "-TERM", 20).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_during_a_refresh_burst_exits_0_and_loses_no_acknowledged_rotation() {
-    burst_then_signal(&["serve"], "-INT", 5).await;
+    in_flight_requests_are_answered(&["serve"], "-INT", 20).await;
 }
