@@ -15,6 +15,10 @@
  * per test from one address, beyond the 10 registrations a minute the
  * limits allow.
  *
+ * Mail goes to a real SMTP server: maildev (npm), started here too, SMTP on
+ * `E2E_SMTP_PORT` (1025) and its REST API on `E2E_MAILDEV_PORT` (1080),
+ * which the specs read the mailed links from (`tests/mail.ts`).
+ *
  * Set `BASE_URL` to test a server that is already running instead: then no
  * server is started and only the `default` project runs (the others need
  * their own settings).
@@ -26,6 +30,8 @@ import { ADMIN_EMAIL, ADMIN_PASSWORD } from './tests/helpers';
 const defaultPort = Number(process.env.E2E_PORT ?? '3100');
 const shortTtlPort = Number(process.env.E2E_SHORT_TTL_PORT ?? '3101');
 const externalBaseUrl = process.env.BASE_URL;
+export const smtpPort = Number(process.env.E2E_SMTP_PORT ?? '1025');
+export const maildevPort = Number(process.env.E2E_MAILDEV_PORT ?? '1080');
 
 const url = (port: number) => `http://127.0.0.1:${port}`;
 
@@ -87,7 +93,19 @@ export default defineConfig({
   webServer: externalBaseUrl
     ? undefined
     : [
-        server(defaultPort, { AUTH_ADMIN_EMAIL: ADMIN_EMAIL, AUTH_ADMIN_PASSWORD: ADMIN_PASSWORD }),
+        {
+          command: `npx maildev --smtp ${smtpPort} --ip 127.0.0.1 --web ${maildevPort} --web-ip 127.0.0.1`,
+          url: `http://127.0.0.1:${maildevPort}/api/healthz`,
+          reuseExistingServer: false,
+          timeout: 60_000,
+          stdout: 'pipe' as const,
+          stderr: 'pipe' as const,
+        },
+        server(defaultPort, {
+          AUTH_ADMIN_EMAIL: ADMIN_EMAIL,
+          AUTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
+          AUTH_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+        }),
         server(shortTtlPort, { AUTH_ACCESS_TTL_SECS: '302' }),
       ],
 });

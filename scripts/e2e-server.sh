@@ -7,6 +7,8 @@ export_site_env
 DB_DIR="$(mktemp -d)"
 trap 'rm -rf "$DB_DIR"' EXIT
 export DATABASE_URL="sqlite://$DB_DIR/e2e.db"
+# Without AUTH_SMTP_URL (set by the spec run for maildev) mail goes here.
+export AUTH_MAIL_OUTBOX="$DB_DIR/outbox"
 export LEPTOS_SITE_ADDR="127.0.0.1:${E2E_PORT:-3100}"
 export AUTH_PUBLIC_ORIGIN="http://127.0.0.1:${E2E_PORT:-3100}"
 export RUST_LOG="${RUST_LOG:-info}"

@@ -38,7 +38,7 @@ use leptos_router::{
 
 use crate::{
     components::SiteHeader,
-    pages::{Admin, Dashboard, Login, NotFound, Register},
+    pages::{Admin, Dashboard, Forgot, Login, NotFound, Register, Reset, Verify},
     session::{BootstrapData, provide_session_context},
 };
 
@@ -117,6 +117,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin") view=Admin/>
                     <Route path=path!("/login") view=Login/>
                     <Route path=path!("/register") view=Register/>
+                    <Route path=path!("/forgot") view=Forgot/>
+                    <Route path=path!("/reset") view=Reset/>
+                    <Route path=path!("/verify") view=Verify/>
                 </Routes>
             </main>
         </Router>

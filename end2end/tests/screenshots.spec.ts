@@ -15,6 +15,7 @@ import {
   registerViaApi,
   trackPageErrors,
 } from './helpers';
+import { linkIn, waitForMail } from './mail';
 
 const SCREENSHOT_DIR = path.join(__dirname, '..', 'screenshots');
 
@@ -70,6 +71,32 @@ for (const [viewport, size] of Object.entries(VIEWPORTS) as [keyof typeof VIEWPO
       expect(response?.status()).toBe(200);
       await expect(page.getByTestId('admin-user-row').first()).toBeVisible();
       await capture(page, testInfo, 'admin', viewport);
+      expect(errors).toEqual([]);
+    });
+
+    test('forgot', async ({ page }, testInfo) => {
+      const errors = trackPageErrors(page);
+      await page.goto('/forgot');
+      await expect(page.getByTestId('forgot-form').getByRole('button', { name: 'Send reset link' })).toBeEnabled();
+      await capture(page, testInfo, 'forgot', viewport);
+      expect(errors).toEqual([]);
+    });
+
+    test('reset', async ({ page }, testInfo) => {
+      const errors = trackPageErrors(page);
+      await page.goto('/reset?token=' + 'A'.repeat(43));
+      await expect(page).toHaveURL(/\/reset$/);
+      await expect(page.getByTestId('reset-form').getByRole('button', { name: 'Set new password' })).toBeEnabled();
+      await capture(page, testInfo, 'reset', viewport);
+      expect(errors).toEqual([]);
+    });
+
+    test('verify', async ({ page }, testInfo) => {
+      const errors = trackPageErrors(page);
+      const { user } = await registerViaApi(page);
+      await page.goto(linkIn(await waitForMail(user.email, 'Confirm your email address'), '/verify'));
+      await expect(page.getByTestId('verify-result')).toHaveText('Your email address is confirmed. Thank you.');
+      await capture(page, testInfo, 'verify', viewport);
       expect(errors).toEqual([]);
     });
 

@@ -45,6 +45,10 @@ pub enum EventKind {
     KeyRotated,
     SessionEvicted,
     MacKeyRotated,
+    PasswordResetRequested,
+    PasswordReset,
+    VerificationSent,
+    EmailVerified,
 }
 
 impl EventKind {
@@ -63,11 +67,15 @@ impl EventKind {
             Self::KeyRotated => "key_rotated",
             Self::SessionEvicted => "session_evicted",
             Self::MacKeyRotated => "mac_key_rotated",
+            Self::PasswordResetRequested => "password_reset_requested",
+            Self::PasswordReset => "password_reset",
+            Self::VerificationSent => "verification_sent",
+            Self::EmailVerified => "email_verified",
         }
     }
 
     /// Every kind, for validating a filter.
-    pub const ALL: [EventKind; 13] = [
+    pub const ALL: [EventKind; 17] = [
         Self::Registered,
         Self::LoginSucceeded,
         Self::LoginFailed,
@@ -81,6 +89,10 @@ impl EventKind {
         Self::KeyRotated,
         Self::SessionEvicted,
         Self::MacKeyRotated,
+        Self::PasswordResetRequested,
+        Self::PasswordReset,
+        Self::VerificationSent,
+        Self::EmailVerified,
     ];
 }
 

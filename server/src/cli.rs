@@ -67,6 +67,11 @@ pub enum UserCommand {
         #[arg(required = true)]
         roles: Vec<String>,
     },
+    /// Mark an account's email address verified (the operator vouches for it).
+    Verify {
+        /// The account's email address.
+        email: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -221,6 +226,12 @@ async fn act(state: &AppState, command: Command) -> Result<(), Failure> {
             let roles = Roles::parse(&roles)?;
             let user = ops::set_roles(state, &user, &roles, Actor::default()).await?;
             println!("{} now has roles: {}", user.email, user.roles);
+        }
+        Command::User(UserCommand::Verify { email }) => {
+            let user = find_user(state, &email).await?;
+            store::users::mark_email_verified(&state.db, &user.id, &user.email, store::now()).await?;
+            state.audit.record(Event::new(EventKind::EmailVerified).user(&user.id).detail("by command line"));
+            println!("{} is verified", user.email);
         }
         Command::Sessions(SessionsCommand::Revoke { user }) => {
             let user = find_user(state, &user).await?;

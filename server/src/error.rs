@@ -66,6 +66,16 @@ pub enum ApiError {
     /// the request was not started.
     #[error("the service is busy; try again shortly")]
     Busy { retry_after_secs: u64 },
+    /// 400: a mailed link that is unknown, tampered, for another purpose,
+    /// or replaced; the message says which and what to do.
+    #[error("{0}")]
+    LinkInvalid(&'static str),
+    /// 410: a mailed link that was already used.
+    #[error("this link was already used; if you still need one, ask for a new link")]
+    LinkUsed,
+    /// 410: a mailed link past its life.
+    #[error("this link has expired; ask for a new one")]
+    LinkExpired,
     /// 500: a bug or an unexpected failure. Logged, never shown.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -74,7 +84,8 @@ pub enum ApiError {
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::BadRequest => StatusCode::BAD_REQUEST,
+            Self::BadRequest | Self::LinkInvalid(_) => StatusCode::BAD_REQUEST,
+            Self::LinkUsed | Self::LinkExpired => StatusCode::GONE,
             Self::Unauthenticated
             | Self::InvalidCredentials
             | Self::RefreshInvalid
@@ -132,6 +143,9 @@ impl ApiError {
             Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::Unavailable | Self::Busy { .. } => ErrorCode::Unavailable,
             Self::Internal(_) => ErrorCode::Internal,
+            Self::LinkInvalid(_) => ErrorCode::LinkInvalid,
+            Self::LinkUsed => ErrorCode::LinkUsed,
+            Self::LinkExpired => ErrorCode::LinkExpired,
         }
     }
 

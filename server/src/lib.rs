@@ -16,11 +16,13 @@
 //!    the live-session gate and rate limits (none of them knows the state);
 //!    [`client`]: who is calling.
 //! 4. Recorders. [`audit`]: the audit log writer (and [`audit::Actor`]);
-//!    [`metrics`]: the Prometheus registry.
+//!    [`metrics`]: the Prometheus registry; [`mail`]: the mail queue and
+//!    its transport (SMTP or the outbox directory).
 //! 5. [`state`]: [`state::AppState`], shared by every handler.
 //! 6. Services. [`sessions`]: starting, rotating and ending sessions (every
-//!    revocation goes through it); [`ops`]: operator actions shared by the
-//!    API and the command line.
+//!    revocation goes through it); [`links`]: single-use links mailed to
+//!    users; [`ops`]: operator actions shared by the API and the command
+//!    line.
 //! 7. The HTTP edge. [`extract`]: `AuthUser`, `RequireRole`, `Client` and
 //!    the CSRF guard; [`routes`]: the HTTP surface, one module per
 //!    resource.
@@ -44,6 +46,8 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod links;
+pub mod mail;
 pub mod maintenance;
 pub mod metrics;
 pub mod ops;

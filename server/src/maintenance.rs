@@ -1,5 +1,6 @@
 //! Housekeeping in the background: sessions whose refresh tokens expired
-//! more than a day ago and audit events past their retention are deleted
+//! and mailed links that expired more than a day ago, records of mail sent
+//! more than a week ago and audit events past their retention are deleted
 //! once an hour, so the tables do not grow without bound.
 
 use std::time::Duration;
@@ -10,6 +11,8 @@ const EVERY: Duration = Duration::from_secs(3600);
 /// Expired sessions are kept this long after expiry: a late refresh then
 /// still answers `refresh_expired` rather than `refresh_invalid`.
 const SESSION_GRACE_SECS: i64 = 24 * 3600;
+/// Records of sent mail (bodies erased) are kept this long, for support.
+const SENT_MAIL_KEPT_SECS: i64 = 7 * 24 * 3600;
 
 /// Prunes now and then every hour, until the database closes.
 pub async fn run(db: Db, audit_retention_days: i64) {
@@ -23,6 +26,16 @@ pub async fn prune(db: &Db, audit_retention_days: i64, now: i64) {
         Ok(0) => {}
         Ok(n) => tracing::info!(sessions = n, "expired sessions pruned"),
         Err(err) => tracing::warn!(error = %err, "pruning sessions failed"),
+    }
+    match store::links::prune_links(db, now - SESSION_GRACE_SECS).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(links = n, "expired mailed links pruned"),
+        Err(err) => tracing::warn!(error = %err, "pruning mailed links failed"),
+    }
+    match store::mail::prune_sent(db, now - SENT_MAIL_KEPT_SECS).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(mails = n, "sent mail records pruned"),
+        Err(err) => tracing::warn!(error = %err, "pruning sent mail failed"),
     }
     match store::events::prune_events(db, now - audit_retention_days * 86_400).await {
         Ok(0) => {}

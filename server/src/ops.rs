@@ -36,6 +36,7 @@ pub async fn create_user(
         roles: roles.joined(),
         created_at: now,
         authz_version: 0,
+        email_verified_at: None,
     };
     if !store::users::insert_user(&state.db, &user).await? {
         return Err(ApiError::EmailTaken);

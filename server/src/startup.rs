@@ -22,6 +22,7 @@ use crate::{
     config::{Config, ConfigError, MetricsMode},
     db::Db,
     domain::{Email, NewPassword, Roles},
+    mail::{MailQueue, Mailer},
     maintenance,
     metrics::Metrics,
     ops, routes,
@@ -175,6 +176,8 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     tokio::spawn(state.keys.clone().reload_periodically(state.db.clone()));
     tokio::spawn(state.refresh_keys.clone().reload_periodically(state.db.clone()));
     tokio::spawn(maintenance::run(state.db.clone(), state.config.audit_retention_days));
+    // Mail queued by any instance (or before a restart) goes out from here.
+    tokio::spawn(state.mail.clone().run(Mailer::from_config(&state.config)?));
     Ok(state)
 }
 
@@ -195,6 +198,7 @@ pub async fn prepare_state(config: Config) -> anyhow::Result<AppState> {
         limits: Arc::new(Limits::new(config.rate_limits)),
         config: Arc::new(config),
         audit: Audit::start(db.clone(), metrics.audit_dropped_counter()),
+        mail: MailQueue::new(db.clone(), sealer.clone()),
         db,
         keys: Arc::new(keys),
         refresh_keys,
@@ -252,6 +256,10 @@ async fn seed_admin(state: &AppState, email: &str, password: &str) -> anyhow::Re
                 Err(err) => return Err(failed(err)),
             }
         }
+    }
+    // The operator chose the address: it counts as verified.
+    if let Some(user) = store::users::find_user_by_email(&state.db, email.as_str()).await? {
+        store::users::mark_email_verified(&state.db, &user.id, &user.email, store::now()).await?;
     }
     Ok(())
 }

@@ -14,6 +14,7 @@ use crate::{
     },
     config::Config,
     db::Db,
+    mail::MailQueue,
     metrics::Metrics,
 };
 
@@ -31,6 +32,8 @@ pub struct AppState {
     pub verified: Arc<VerifiedTokens>,
     pub limits: Arc<Limits>,
     pub audit: Audit,
+    /// Mail waiting to go out (sent by the task `startup` starts).
+    pub mail: MailQueue,
     pub metrics: Arc<Metrics>,
     pub leptos_options: LeptosOptions,
 }

@@ -16,8 +16,8 @@ mod transport;
 pub use error::ApiError;
 
 use crate::types::{
-    AdminUserView, AuthEventView, Credentials, PasswordChange, RoleChange, SessionInfo, SessionView,
-    paths::encode_segment,
+    AdminUserView, AuthEventView, Credentials, ForgotPassword, LinkToken, PasswordChange, PasswordReset, RoleChange,
+    SessionInfo, SessionView, paths::encode_segment,
 };
 
 const LOGIN_URL: &str = "/api/auth/login";
@@ -27,6 +27,10 @@ const SESSION_URL: &str = "/api/auth/session";
 const SESSIONS_URL: &str = "/api/auth/sessions";
 const LOGOUT_URL: &str = "/api/auth/logout";
 const PASSWORD_URL: &str = "/api/auth/password";
+const FORGOT_URL: &str = "/api/auth/password/forgot";
+const RESET_URL: &str = "/api/auth/password/reset";
+const VERIFY_URL: &str = "/api/auth/email/verify";
+const RESEND_URL: &str = "/api/auth/email/resend";
 const ADMIN_USERS_URL: &str = "/api/admin/users";
 const ADMIN_EVENTS_URL: &str = "/api/admin/events";
 
@@ -83,6 +87,29 @@ pub async fn admin_users() -> Result<Vec<AdminUserView>, ApiError> {
 /// `401 invalid_credentials`: the current password is wrong.
 pub async fn change_password(change: &PasswordChange) -> Result<(), ApiError> {
     transport::post_json_empty(PASSWORD_URL, change).await
+}
+
+/// `POST /api/auth/password/forgot`: mails a reset link if an account uses
+/// the address; `202` either way.
+pub async fn forgot_password(body: &ForgotPassword) -> Result<(), ApiError> {
+    transport::post_json_empty(FORGOT_URL, body).await
+}
+
+/// `POST /api/auth/password/reset`: sets the password with a mailed link;
+/// every other session ends and this browser is signed in afresh.
+pub async fn reset_password(body: &PasswordReset) -> Result<SessionInfo, ApiError> {
+    transport::post_json(RESET_URL, body).await
+}
+
+/// `POST /api/auth/email/verify`: confirms the address with a mailed link.
+pub async fn verify_email(body: &LinkToken) -> Result<(), ApiError> {
+    transport::post_json_empty(VERIFY_URL, body).await
+}
+
+/// `POST /api/auth/email/resend`: mails the signed-in user a new
+/// verification link.
+pub async fn resend_verification() -> Result<(), ApiError> {
+    transport::post_empty(RESEND_URL).await
 }
 
 /// `PUT /api/admin/users/{id}/roles`: gives the user exactly these roles;

@@ -50,6 +50,7 @@ fn SignIn() -> impl IntoView {
                     })
             }}
             <CredentialsForm kind=FormKind::SignIn action=sign_in/>
+            <p class="form-aside"><A href=paths::FORGOT>"Forgot your password?"</A></p>
             <p class="card-footer">"New here? " <A href=paths::REGISTER>"Create an account"</A></p>
         </section>
     }

@@ -5,13 +5,20 @@
 mod admin;
 mod dashboard;
 mod forbidden;
+mod forgot;
+mod link_token;
 mod login;
 mod not_found;
 mod register;
+mod reset;
+mod verify;
 
 pub use admin::Admin;
 pub use dashboard::Dashboard;
 pub use forbidden::Forbidden;
+pub use forgot::Forgot;
 pub use login::Login;
 pub use not_found::NotFound;
 pub use register::Register;
+pub use reset::Reset;
+pub use verify::Verify;

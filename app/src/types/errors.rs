@@ -25,6 +25,13 @@ pub enum ErrorCode {
     RateLimited,
     Unavailable,
     Internal,
+    /// A mailed link that is not (or no longer) valid: unknown, tampered,
+    /// for another purpose, or replaced by a newer one.
+    LinkInvalid,
+    /// A mailed link that was already used.
+    LinkUsed,
+    /// A mailed link past its life.
+    LinkExpired,
     /// A code this build does not know (a newer server): treated as a
     /// generic refusal. The server never sends it.
     #[serde(other)]
@@ -52,6 +59,9 @@ impl ErrorCode {
             Self::RateLimited => "rate_limited",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
+            Self::LinkInvalid => "link_invalid",
+            Self::LinkUsed => "link_used",
+            Self::LinkExpired => "link_expired",
             Self::Unknown => "unknown",
         }
     }
@@ -66,6 +76,8 @@ pub enum InputField {
     CurrentPassword,
     NewPassword,
     Roles,
+    /// A mailed link's token.
+    Token,
     /// Query parameters of the paged lists.
     Limit,
     Before,

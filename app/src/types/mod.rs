@@ -97,6 +97,39 @@ impl std::fmt::Debug for PasswordChange {
     }
 }
 
+/// Body of `POST /api/auth/password/forgot`: where to mail a reset link.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForgotPassword {
+    pub email: String,
+}
+
+/// Body of `POST /api/auth/password/reset`: the mailed link's token and the
+/// new password. Its `Debug` hides both.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordReset {
+    pub token: String,
+    pub new_password: String,
+}
+
+impl std::fmt::Debug for PasswordReset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordReset").field("token", &"<redacted>").field("new_password", &"<redacted>").finish()
+    }
+}
+
+/// Body of `POST /api/auth/email/verify`: a mailed link's token (hidden
+/// from `Debug`).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkToken {
+    pub token: String,
+}
+
+impl std::fmt::Debug for LinkToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LinkToken").field("token", &"<redacted>").finish()
+    }
+}
+
 /// Body of `PUT /api/admin/users/{id}/roles`: exactly the roles the user
 /// is to have.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,6 +13,12 @@ pub const LOGIN: &str = "/login";
 pub const REGISTER: &str = "/register";
 /// Users and the audit log (role `admin` only).
 pub const ADMIN: &str = "/admin";
+/// "Forgot your password?": asks for the address to mail a reset link to.
+pub const FORGOT: &str = "/forgot";
+/// The page a password-reset link opens (`?token=…`).
+pub const RESET: &str = "/reset";
+/// The page an email-verification link opens (`?token=…`).
+pub const VERIFY: &str = "/verify";
 /// The resume hop: rotates the refresh cookie (sent only under
 /// `/api/auth`) and returns to `next`.
 pub const RESUME: &str = "/api/auth/resume";

@@ -193,6 +193,12 @@ pub struct Limits {
     pub refresh_by_ip: Limiter,
     /// Registrations per client address.
     pub register_by_ip: Limiter,
+    /// Mail asked for (reset links, verification links) per client address…
+    pub mail_by_ip: Limiter,
+    /// …and per address mailed to, so no inbox can be flooded.
+    pub mail_by_email: Limiter,
+    /// Mailed links tried (reset, verify) per client address.
+    pub links_by_ip: Limiter,
 }
 
 impl Limits {
@@ -202,6 +208,9 @@ impl Limits {
             login_by_email: Limiter::new(10, enabled),
             refresh_by_ip: Limiter::new(30, enabled),
             register_by_ip: Limiter::new(10, enabled),
+            mail_by_ip: Limiter::new(10, enabled),
+            mail_by_email: Limiter::new(3, enabled),
+            links_by_ip: Limiter::new(20, enabled),
         }
     }
 }

@@ -1,5 +1,27 @@
 //! Checks shared by the variables: flags, origins, cookie names, and the
-//! error that names the variable that failed.
+//! error that names the variable that failed, and [`Secret`], for values
+//! that must not be printed.
+
+/// A value that must never reach a log line: its `Debug` prints a mask.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Self(value)
+    }
+
+    /// The secret itself; call only where it is used, never to print it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
 
 /// What went wrong while reading the configuration. Names the variable.
 #[derive(Debug, thiserror::Error)]

@@ -8,7 +8,7 @@ mod variables;
 
 use std::{net::SocketAddr, path::PathBuf};
 
-pub use checks::ConfigError;
+pub use checks::{ConfigError, Secret};
 use checks::{check_cookie_name, flag, invalid, parse_origin};
 pub use variables::{VARIABLES, Variable, default_of};
 
@@ -20,27 +20,6 @@ pub enum MetricsMode {
     On,
     /// `GET /metrics` on a listener of its own (e.g. a private interface).
     Listen(SocketAddr),
-}
-
-/// A value that must never reach a log line: its `Debug` prints a mask.
-#[derive(Clone)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: String) -> Self {
-        Self(value)
-    }
-
-    /// The secret itself; call only where it is used, never to print it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
 }
 
 /// The server's whole configuration.
@@ -96,6 +75,15 @@ pub struct Config {
     /// `AUTH_HTTP_REDIRECT_ADDR`: with TLS, a plain-HTTP listener that
     /// redirects to the public origin.
     pub http_redirect_addr: Option<SocketAddr>,
+    /// `AUTH_SMTP_URL`: where mail goes (may hold a password); `None`:
+    /// into [`Config::mail_outbox`].
+    pub smtp_url: Option<Secret>,
+    /// `AUTH_MAIL_FROM`: the From of every mail.
+    pub mail_from: String,
+    /// `AUTH_MAIL_OUTBOX`: the .eml directory used without SMTP.
+    pub mail_outbox: PathBuf,
+    /// `AUTH_RESET_TTL_SECS`: life of a password-reset link.
+    pub reset_ttl_secs: i64,
     /// `AUTH_METRICS`.
     pub metrics: MetricsMode,
     /// `AUTH_AUDIT_REFRESHES`: a `refreshed` event per successful rotation.
@@ -178,6 +166,7 @@ impl Config {
         let session_max_secs = secs("AUTH_SESSION_MAX_SECS", 1)?;
         let reuse_grace_secs = secs("AUTH_REUSE_GRACE_SECS", 0)?;
         let refresh_lead_secs = secs("AUTH_REFRESH_LEAD_SECS", 0)?;
+        let reset_ttl_secs = secs("AUTH_RESET_TTL_SECS", 60)?;
 
         let issuer = get("AUTH_ISSUER").unwrap_or_else(|| public_origin.clone());
         let audience = get("AUTH_AUDIENCE").unwrap_or_else(|| public_origin.clone());
@@ -238,6 +227,15 @@ impl Config {
                 addr.parse().map_err(|_| invalid("AUTH_METRICS", "expected off, on or an ip:port to listen on"))?,
             ),
         };
+        let smtp_url = match get("AUTH_SMTP_URL") {
+            None => None,
+            Some(url) if url.starts_with("smtp://") || url.starts_with("smtps://") => Some(Secret::new(url)),
+            Some(_) => return Err(invalid("AUTH_SMTP_URL", "expected smtp://… (STARTTLS) or smtps://… (TLS)")),
+        };
+        let mail_from = value("AUTH_MAIL_FROM");
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(invalid("AUTH_MAIL_FROM", "expected an address, e.g. Name <no-reply@example.com>"));
+        }
         let audit_refreshes = flag("AUTH_AUDIT_REFRESHES", &value("AUTH_AUDIT_REFRESHES"))?;
         let audit_retention_days = value("AUTH_AUDIT_RETENTION_DAYS")
             .parse::<i64>()
@@ -270,6 +268,10 @@ impl Config {
             tls,
             http_redirect_addr,
             metrics,
+            smtp_url,
+            mail_from,
+            mail_outbox: PathBuf::from(value("AUTH_MAIL_OUTBOX")),
+            reset_ttl_secs,
             audit_refreshes,
             audit_retention_days,
             site_root: value("LEPTOS_SITE_ROOT"),

@@ -52,6 +52,17 @@ pub const VARIABLES: &[Variable] = &[
     unset("AUTH_TLS_CERT", "PEM certificate chain: serve HTTPS directly (with AUTH_TLS_KEY)"),
     unset("AUTH_TLS_KEY", "PEM private key for AUTH_TLS_CERT"),
     unset("AUTH_HTTP_REDIRECT_ADDR", "with TLS: also listen for plain HTTP here and redirect it to HTTPS"),
+    unset(
+        "AUTH_SMTP_URL",
+        "send mail over SMTP: smtps://user:pass@host:465 (TLS) or smtp://user:pass@host:587 (STARTTLS); unset: write .eml files to AUTH_MAIL_OUTBOX",
+    ),
+    var("AUTH_MAIL_FROM", "Cookie Auth <no-reply@localhost>", "the From of every mail"),
+    var(
+        "AUTH_MAIL_OUTBOX",
+        "data/outbox",
+        "without AUTH_SMTP_URL: the directory each mail is written to as an .eml file",
+    ),
+    var("AUTH_RESET_TTL_SECS", "1800", "life of a password-reset link"),
     var("AUTH_METRICS", "off", "Prometheus metrics: off, on (GET /metrics on the main listener) or ip:port"),
     var("AUTH_AUDIT_RETENTION_DAYS", "90", "audit events older than this are deleted"),
     var("AUTH_AUDIT_REFRESHES", "on", "audit every successful refresh (off: only reuse and the other events)"),

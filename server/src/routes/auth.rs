@@ -24,7 +24,7 @@ use crate::{
     ops,
     sessions::{self, Issued},
     state::AppState,
-    store::{self, sessions::RevokeReason},
+    store::{self, sessions::RevokeReason, users::PasswordUpdate},
 };
 
 pub fn routes() -> Routes {
@@ -64,6 +64,7 @@ async fn register(
     let password = NewPassword::parse(body.password)?;
     let user = ops::create_user(&state, &email, password, &Roles::parse(&["user"])?).await?;
     tracing::info!(user_id = %user.id, "user registered");
+    super::recovery::mail_verification(&state, &user, &client).await?;
     let issued = sessions::start(&state, &user, &client).await?;
     state
         .audit
@@ -256,7 +257,9 @@ async fn change_password(
     let password = NewPassword::parse(body.new_password).map_err(|err| err.at(InputField::NewPassword))?;
     let hash = state.passwords.hash(password.into_inner()).await?;
     let actor = Actor { user_id: Some(user.user_id()), client: Some(&client) };
-    let revoked = sessions::change_password(&state, user.user_id(), &hash, user.session_id(), actor).await?;
+    let change =
+        PasswordUpdate { keep: Some(user.session_id()), reason: RevokeReason::PasswordChanged, verifies_email: false };
+    let revoked = sessions::change_password(&state, user.user_id(), &hash, change, actor).await?;
     state.audit.record(
         Event::new(EventKind::PasswordChanged)
             .user(user.user_id())

@@ -11,6 +11,7 @@ mod jwks;
 mod me;
 pub mod metrics;
 pub(crate) mod pages;
+mod recovery;
 mod sessions;
 mod table;
 
@@ -58,8 +59,12 @@ pub fn auth_router(state: AppState) -> Router {
 
 /// The API (mounted under `/api`) and the routes beside it, as tables.
 fn surface() -> (Routes, Routes) {
-    let api =
-        Routes::default().merge(auth::routes()).merge(sessions::routes()).merge(me::routes()).merge(admin::routes());
+    let api = Routes::default()
+        .merge(auth::routes())
+        .merge(sessions::routes())
+        .merge(me::routes())
+        .merge(admin::routes())
+        .merge(recovery::routes());
     (api, Routes::default().merge(jwks::routes()).merge(health::routes()))
 }
 

@@ -99,6 +99,9 @@ async fn session_bootstrap(State(state): State<AppState>, mut request: Request, 
         let next_path = request.uri().path_and_query().map_or(paths::HOME, |p| p.as_str());
         return Redirect::to(&paths::resume_href(next_path)).into_response();
     }
+    // A page opened from a mailed link carries its token in the address:
+    // no request the page makes may pass it on in a `Referer`.
+    let holds_link = matches!(request.uri().path(), paths::RESET | paths::VERIFY);
     request.extensions_mut().insert(Bootstrap { session, refresh_lead_secs: lead });
     let mut response = next.run(request).await;
     // Every page may show the account (its first HTML is rendered signed
@@ -107,6 +110,9 @@ async fn session_bootstrap(State(state): State<AppState>, mut request: Request, 
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.append(header::VARY, HeaderValue::from_static("Cookie"));
+    if holds_link {
+        headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    }
     response
 }
 

@@ -8,7 +8,7 @@ use crate::{
     client::Client,
     error::ApiError,
     state::AppState,
-    store::{self, sessions::RevokeReason},
+    store::{self, sessions::RevokeReason, users::PasswordUpdate},
 };
 
 /// Ends one session — only if it belongs to `owner`, when one is given —
@@ -47,19 +47,19 @@ pub async fn revoke_all_but(
     Ok(forget_all(state, user_id, &ended, reason, actor))
 }
 
-/// Sets a user's new password hash and ends every other session of theirs
-/// (all but `keep`, the caller's), in one transaction; returns how many
-/// ended. A sign-in racing with it that read the old hash cannot start a
-/// session afterwards (see `store::sessions::insert_session`).
+/// Sets a user's new password hash and ends their other sessions (all but
+/// `change.keep`) and unused mailed links, in one transaction; returns how
+/// many sessions ended. A sign-in racing with it that read the old hash
+/// cannot start a session afterwards (see `store::sessions::insert_session`).
 pub async fn change_password(
     state: &AppState,
     user_id: &str,
     hash: &str,
-    keep: &str,
+    change: PasswordUpdate<'_>,
     actor: Actor<'_>,
 ) -> Result<usize, ApiError> {
-    let ended = store::users::change_password(&state.db, user_id, hash, keep, store::now()).await?;
-    Ok(forget_all(state, user_id, &ended, RevokeReason::PasswordChanged, actor))
+    let ended = store::users::change_password(&state.db, user_id, hash, change, store::now()).await?;
+    Ok(forget_all(state, user_id, &ended, change.reason, actor))
 }
 
 /// Ends the user's least recently used sessions beyond
@@ -107,6 +107,8 @@ fn event_for(reason: RevokeReason) -> EventKind {
         RevokeReason::Logout => EventKind::Logout,
         RevokeReason::Reuse => EventKind::ReuseDetected,
         RevokeReason::Evicted => EventKind::SessionEvicted,
-        RevokeReason::Revoked | RevokeReason::PasswordChanged => EventKind::SessionRevoked,
+        RevokeReason::Revoked | RevokeReason::PasswordChanged | RevokeReason::PasswordReset => {
+            EventKind::SessionRevoked
+        }
     }
 }

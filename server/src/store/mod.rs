@@ -4,8 +4,36 @@
 
 pub mod events;
 pub mod keys;
+pub mod links;
+pub mod mail;
 pub mod sessions;
 pub mod users;
+
+/// Why a session ended; stored in `revoke_reason`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevokeReason {
+    Logout,
+    Revoked,
+    Reuse,
+    PasswordChanged,
+    /// A password reset by a mailed link ended every session.
+    PasswordReset,
+    /// A newer sign-in pushed it past `AUTH_MAX_SESSIONS_PER_USER`.
+    Evicted,
+}
+
+impl RevokeReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Logout => "logout",
+            Self::Revoked => "revoked",
+            Self::Reuse => "reuse",
+            Self::PasswordChanged => "password_changed",
+            Self::PasswordReset => "password_reset",
+            Self::Evicted => "evicted",
+        }
+    }
+}
 
 /// The current Unix time in seconds.
 pub fn now() -> i64 {

@@ -2,6 +2,7 @@
 //! family's counter. Rotation is a single compare-and-swap `UPDATE`, so it
 //! is one atomic step on either backend whatever the concurrency.
 
+pub use super::RevokeReason;
 use crate::db::{Db, on_pool};
 
 /// A session joined with its user's email and roles (what a refresh or a
@@ -35,29 +36,6 @@ pub struct NewSession<'a> {
     pub client_ip: Option<&'a str>,
     /// The password hash the sign-in was checked against.
     pub password_hash: &'a str,
-}
-
-/// Why a session ended; stored in `revoke_reason`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RevokeReason {
-    Logout,
-    Revoked,
-    Reuse,
-    PasswordChanged,
-    /// A newer sign-in pushed it past `AUTH_MAX_SESSIONS_PER_USER`.
-    Evicted,
-}
-
-impl RevokeReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Logout => "logout",
-            Self::Revoked => "revoked",
-            Self::Reuse => "reuse",
-            Self::PasswordChanged => "password_changed",
-            Self::Evicted => "evicted",
-        }
-    }
 }
 
 /// Starts a session — only if the user's password hash is still the one

@@ -1,6 +1,6 @@
 //! The `users` table.
 
-use super::sessions::RevokeReason;
+use super::RevokeReason;
 use crate::db::{Db, on_pool};
 
 /// A user row. Deliberately not `Serialize`: the password hash must never
@@ -14,6 +14,8 @@ pub struct UserRow {
     pub created_at: i64,
     /// Bumped on every role change; access tokens carry it as `ver`.
     pub authz_version: i64,
+    /// When the user proved they read mail at `email`.
+    pub email_verified_at: Option<i64>,
 }
 
 impl UserRow {
@@ -30,7 +32,7 @@ pub fn split_roles(roles: &str) -> Vec<String> {
 /// The columns of [`UserRow`], in a macro so queries stay `&'static str`.
 macro_rules! user_columns {
     () => {
-        "id, email, password_hash, roles, created_at, authz_version"
+        "id, email, password_hash, roles, created_at, authz_version, email_verified_at"
     };
 }
 
@@ -46,8 +48,8 @@ pub async fn find_user_by_id(db: &Db, id: &str) -> Result<Option<UserRow>, sqlx:
 
 /// Inserts a user; `Ok(false)` when the email is taken.
 pub async fn insert_user(db: &Db, user: &UserRow) -> Result<bool, sqlx::Error> {
-    let sql = "INSERT INTO users (id, email, password_hash, roles, created_at, updated_at) \
-               VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (email) DO NOTHING";
+    let sql = "INSERT INTO users (id, email, password_hash, roles, created_at, updated_at, email_verified_at) \
+               VALUES ($1, $2, $3, $4, $5, $5, $6) ON CONFLICT (email) DO NOTHING";
     let done = on_pool!(db, write, |pool| {
         sqlx::query(sql)
             .bind(&user.id)
@@ -55,6 +57,7 @@ pub async fn insert_user(db: &Db, user: &UserRow) -> Result<bool, sqlx::Error> {
             .bind(&user.password_hash)
             .bind(&user.roles)
             .bind(user.created_at)
+            .bind(user.email_verified_at)
             .execute(pool)
             .await?
             .rows_affected()
@@ -110,26 +113,65 @@ pub async fn set_user_roles(db: &Db, id: &str, roles: &str, now: i64) -> Result<
 /// The advisory lock key that serialises role changes on PostgreSQL.
 const ROLES_LOCK: i64 = 0x636f_6f6b_6965_0001;
 
-/// Replaces a user's password hash and revokes every live session but
-/// `keep`, in one transaction; returns the revoked session ids.
-pub async fn change_password(db: &Db, id: &str, hash: &str, keep: &str, now: i64) -> Result<Vec<String>, sqlx::Error> {
-    let update = "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1";
+/// What a password change also does.
+#[derive(Debug, Clone, Copy)]
+pub struct PasswordUpdate<'a> {
+    /// The session that stays signed in (`None`: every session ends).
+    pub keep: Option<&'a str>,
+    /// Why the other sessions end.
+    pub reason: RevokeReason,
+    /// The change proves the user reads mail at their address (a reset
+    /// link was used): mark it verified.
+    pub verifies_email: bool,
+}
+
+/// Replaces a user's password hash, revokes every live session but
+/// `change.keep` and every live link of the user (a reset link mailed
+/// before must not work after), in one transaction; returns the revoked
+/// session ids.
+pub async fn change_password(
+    db: &Db,
+    id: &str,
+    hash: &str,
+    change: PasswordUpdate<'_>,
+    now: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    let update = "UPDATE users SET password_hash = $2, updated_at = $3, \
+                  email_verified_at = CASE WHEN $4 THEN COALESCE(email_verified_at, $3) ELSE email_verified_at END \
+                  WHERE id = $1";
     let revoke = "UPDATE sessions SET revoked_at = $3, revoke_reason = $4 \
-                  WHERE user_id = $1 AND revoked_at IS NULL AND id <> $2 RETURNING id";
+                  WHERE user_id = $1 AND revoked_at IS NULL AND ($2 IS NULL OR id <> $2) RETURNING id";
+    let links = "UPDATE link_tokens SET revoked_at = $2 WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL";
     let revoked: Vec<(String,)> = on_pool!(db, write, |pool| {
         let mut tx = pool.begin().await?;
-        sqlx::query(update).bind(id).bind(hash).bind(now).execute(&mut *tx).await?;
+        sqlx::query(update).bind(id).bind(hash).bind(now).bind(change.verifies_email).execute(&mut *tx).await?;
         let revoked = sqlx::query_as(revoke)
             .bind(id)
-            .bind(keep)
+            .bind(change.keep)
             .bind(now)
-            .bind(RevokeReason::PasswordChanged.as_str())
+            .bind(change.reason.as_str())
             .fetch_all(&mut *tx)
             .await?;
+        sqlx::query(links).bind(id).bind(now).execute(&mut *tx).await?;
         tx.commit().await?;
         revoked
     });
     Ok(revoked.into_iter().map(|(id,)| id).collect())
+}
+
+/// Marks the user's email verified (if it is still `email`); `Ok(false)`
+/// when the user or that address is gone.
+pub async fn mark_email_verified(db: &Db, id: &str, email: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let sql = "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $3), updated_at = $3 \
+               WHERE id = $1 AND email = $2";
+    let done = on_pool!(db, write, |pool| sqlx::query(sql)
+        .bind(id)
+        .bind(email)
+        .bind(now)
+        .execute(pool)
+        .await?
+        .rows_affected());
+    Ok(done == 1)
 }
 
 /// A page of users, oldest first (the admin list): at most `limit`, and

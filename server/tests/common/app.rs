@@ -23,7 +23,7 @@ pub struct TestApp {
     pub api: Api,
     /// Holds `app.db` (SQLite); kept alive so the file outlives the server.
     dir: TempDir,
-    vars: HashMap<String, String>,
+    pub(super) vars: HashMap<String, String>,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -205,5 +205,6 @@ fn base_vars(dir: &Path) -> HashMap<String, String> {
     vars.insert("DATABASE_URL".to_owned(), sqlite_url(dir));
     vars.insert("LEPTOS_SITE_ADDR".to_owned(), "127.0.0.1:0".to_owned());
     vars.insert("AUTH_RATE_LIMITS".to_owned(), "off".to_owned());
+    vars.insert("AUTH_MAIL_OUTBOX".to_owned(), dir.join("outbox").display().to_string());
     vars
 }

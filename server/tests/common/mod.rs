@@ -23,6 +23,7 @@ mod api;
 mod app;
 mod asserts;
 mod cookies;
+mod mail;
 pub mod process;
 
 // `self::` because a bare `app::` would also name the `app` crate.
@@ -37,6 +38,8 @@ pub use self::asserts::{
 };
 #[allow(unused_imports)]
 pub use self::cookies::{Jar, SetCookie};
+#[allow(unused_imports)]
+pub use self::mail::{ReceivedMail, read_outbox};
 
 pub const DEFAULT_ACCESS_COOKIE: &str = "__Host-access";
 pub const DEFAULT_REFRESH_COOKIE: &str = "__Secure-refresh";
