@@ -36,6 +36,9 @@ test('a link from another site to the dashboard resumes the session through a sa
   const home = new URL('/', baseURL).href;
   const elsewhere = home.replace('127.0.0.1', 'localhost');
   await page.goto(new URL('/login', elsewhere).href);
+  // Hydration walks the server's DOM: change it only once that is done
+  // (the button enables then), or hydration meets a node it did not render.
+  await expect(page.getByTestId('login-form').getByRole('button', { name: 'Sign in' })).toBeEnabled();
   await page.evaluate((target) => {
     const link = document.createElement('a');
     link.href = target;

@@ -21,8 +21,8 @@
 //! 5. [`state`]: [`state::AppState`], shared by every handler.
 //! 6. Services. [`sessions`]: starting, rotating and ending sessions (every
 //!    revocation goes through it); [`links`]: single-use links mailed to
-//!    users; [`ops`]: operator actions shared by the API and the command
-//!    line.
+//!    users; [`notices`]: security notices mailed to users; [`ops`]:
+//!    operator actions shared by the API and the command line.
 //! 7. The HTTP edge. [`extract`]: `AuthUser`, `RequireRole`, `Client` and
 //!    the CSRF guard; [`routes`]: the HTTP surface, one module per
 //!    resource.
@@ -50,6 +50,7 @@ pub mod links;
 pub mod mail;
 pub mod maintenance;
 pub mod metrics;
+pub mod notices;
 pub mod ops;
 pub mod routes;
 pub mod sessions;

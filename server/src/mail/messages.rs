@@ -50,6 +50,57 @@ pub fn verify_email(config: &Config, to: &str, token: &str, ttl_secs: i64) -> Ma
     }
 }
 
+/// A sign-in from a device none of the user's other sessions was on.
+pub fn new_sign_in(config: &Config, to: &str, device: &str, when: &str) -> Mail {
+    Mail {
+        to: to.to_owned(),
+        subject: "New sign-in to your account".to_owned(),
+        text: format!(
+            "Your account ({to}) was signed in to from a device it was not used on before:\n\n\
+             {device}, at {when}.\n\n\
+             If this was you, there is nothing to do.\n\n\
+             If it was not, reset your password now (this signs out every device):\n\n{}{}\n",
+            config.public_origin,
+            paths::FORGOT,
+        ),
+    }
+}
+
+/// The password was changed in the account, or reset by a mailed link.
+pub fn password_changed(config: &Config, to: &str, by_reset: bool, device: &str, when: &str) -> Mail {
+    let (subject, how) = if by_reset {
+        ("Your password was reset", "reset with a link mailed to this address; every device was signed out")
+    } else {
+        ("Your password was changed", "changed; every other device was signed out")
+    };
+    Mail {
+        to: to.to_owned(),
+        subject: subject.to_owned(),
+        text: format!(
+            "The password of your account ({to}) was {how}.\n\n\
+             {device}, at {when}.\n\n\
+             If this was not you, reset your password now:\n\n{}{}\n",
+            config.public_origin,
+            paths::FORGOT,
+        ),
+    }
+}
+
+/// A rotated refresh token was used again: the session was ended.
+pub fn session_reused(config: &Config, to: &str, device: &str, when: &str) -> Mail {
+    Mail {
+        to: to.to_owned(),
+        subject: "We ended a session of your account".to_owned(),
+        text: format!(
+            "An old sign-in token of one of your sessions ({to}) was used again, from {device} at {when}.\n\n\
+             Someone may have a copy of that session, so we ended it: sign in again on that device.\n\n\
+             If you did not expect this, reset your password (this signs out every device):\n\n{}{}\n",
+            config.public_origin,
+            paths::FORGOT,
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,6 +21,7 @@ use crate::{
     error::ApiError,
     extract::{AuthUser, user::verify_signature},
     metrics::{LoginOutcome, RefreshOutcome},
+    notices::{self, Notice},
     ops,
     sessions::{self, Issued},
     state::AppState,
@@ -125,6 +126,7 @@ async fn login(
     }
     tracing::info!(user_id = %user.id, "login succeeded");
     let issued = sessions::start(&state, &user, &client).await?;
+    notices::send(&state, &user.id, Notice::SignIn { session_id: issued.info.session_id.clone() }, &client);
     state.metrics.login(LoginOutcome::Success);
     state
         .audit
@@ -267,6 +269,7 @@ async fn change_password(
             .client(&client)
             .detail(format!("{revoked} other sessions revoked")),
     );
+    notices::send(&state, user.user_id(), Notice::PasswordChanged { by_reset: false }, &client);
     tracing::info!(user_id = %user.user_id(), revoked, "password changed; other sessions revoked");
     Ok(StatusCode::NO_CONTENT)
 }

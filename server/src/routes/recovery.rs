@@ -15,6 +15,7 @@ use crate::{
     extract::AuthUser,
     links::{self, Purpose},
     mail::messages,
+    notices::{self, Notice},
     sessions,
     state::AppState,
     store::{
@@ -94,6 +95,7 @@ async fn reset(
         Event::new(EventKind::PasswordReset).user(&user.id).client(&client).detail(format!("{ended} sessions ended")),
     );
     tracing::info!(user_id = %user.id, ended, "password reset by mailed link");
+    notices::send(&state, &user.id, Notice::PasswordChanged { by_reset: true }, &client);
     let user = UserRow { password_hash: hash, ..user };
     let issued = sessions::start(&state, &user, &client).await?;
     Ok(Json(super::auth::set_cookies(&state, &cookies, issued)))

@@ -20,6 +20,7 @@ use crate::{
     client::Client,
     error::ApiError,
     metrics::RefreshOutcome,
+    notices::{self, Notice},
     state::AppState,
     store::{
         self,
@@ -90,7 +91,9 @@ async fn rotate_uncounted(state: &AppState, presented: &str, client: &Client) ->
     }
     tracing::warn!(session_id = %sid, user_id = %row.user_id, "refresh token reuse detected; session revoked");
     let detail = format!("generation {} presented, live {}", token.generation, row.generation);
-    revocation::revoke(state, &sid, None, RevokeReason::Reuse, client, Some(detail)).await?;
+    if revocation::revoke(state, &sid, None, RevokeReason::Reuse, client, Some(detail)).await?.is_some() {
+        notices::send(state, &row.user_id, Notice::SessionReused, client);
+    }
     Err(ApiError::RefreshReused)
 }
 

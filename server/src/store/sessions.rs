@@ -259,6 +259,15 @@ pub async fn revoke_user_sessions(
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
+/// The user agents of the user's sessions other than `except` (live or
+/// not, until pruned): the devices the account was used on.
+pub async fn user_agents_of(db: &Db, user_id: &str, except: &str) -> Result<Vec<Option<String>>, sqlx::Error> {
+    let sql = "SELECT DISTINCT user_agent FROM sessions WHERE user_id = $1 AND id <> $2 LIMIT 1000";
+    let rows: Vec<(Option<String>,)> =
+        on_pool!(db, read, |pool| sqlx::query_as(sql).bind(user_id).bind(except).fetch_all(pool).await?);
+    Ok(rows.into_iter().map(|(ua,)| ua).collect())
+}
+
 /// How many sessions are live now (the `auth_active_sessions` gauge).
 pub async fn count_live_sessions(db: &Db, now: i64) -> Result<i64, sqlx::Error> {
     let sql = "SELECT COUNT(*) FROM sessions \
