@@ -38,7 +38,7 @@ use leptos_router::{
 
 use crate::{
     components::SiteHeader,
-    pages::{Admin, Dashboard, Forgot, Login, NotFound, Register, Reset, Verify},
+    pages::{Admin, ConfirmEmail, Dashboard, Forgot, Login, NotFound, Register, Reset, UndoEmail, Verify},
     session::{BootstrapData, provide_session_context},
 };
 
@@ -120,6 +120,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/forgot") view=Forgot/>
                     <Route path=path!("/reset") view=Reset/>
                     <Route path=path!("/verify") view=Verify/>
+                    <Route path=path!("/confirm-email") view=ConfirmEmail/>
+                    <Route path=path!("/undo-email") view=UndoEmail/>
                 </Routes>
             </main>
         </Router>

@@ -11,6 +11,7 @@ import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
   expectHydrated,
+  PASSWORD,
   loginViaApi,
   registerViaApi,
   trackPageErrors,
@@ -95,8 +96,25 @@ for (const [viewport, size] of Object.entries(VIEWPORTS) as [keyof typeof VIEWPO
       const errors = trackPageErrors(page);
       const { user } = await registerViaApi(page);
       await page.goto(linkIn(await waitForMail(user.email, 'Confirm your email address'), '/verify'));
-      await expect(page.getByTestId('verify-result')).toHaveText('Your email address is confirmed. Thank you.');
+      await expect(page.getByTestId('link-result')).toHaveText('Your email address is confirmed. Thank you.');
       await capture(page, testInfo, 'verify', viewport);
+      expect(errors).toEqual([]);
+    });
+
+    test('confirm-email and undo-email', async ({ page }, testInfo) => {
+      const errors = trackPageErrors(page);
+      const { user } = await registerViaApi(page);
+      const newEmail = `moved-${Date.now()}-${viewport}@example.com`;
+      const asked = await page.request.post('/api/auth/email/change', {
+        data: { new_email: newEmail, password: PASSWORD },
+      });
+      expect(asked.status()).toBe(202);
+      await page.goto(linkIn(await waitForMail(newEmail, 'Confirm your new email address'), '/confirm-email'));
+      await expect(page.getByTestId('link-result')).toContainText('Your account now uses this address');
+      await capture(page, testInfo, 'confirm-email', viewport);
+      await page.goto(linkIn(await waitForMail(user.email, 'Your email address was changed'), '/undo-email'));
+      await expect(page.getByTestId('link-result')).toContainText('Your old address is back');
+      await capture(page, testInfo, 'undo-email', viewport);
       expect(errors).toEqual([]);
     });
 

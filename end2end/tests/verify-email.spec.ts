@@ -16,10 +16,10 @@ test('the verification link from the registration mail confirms the address, onc
   await page.goto(link);
 
   await expect(page).toHaveURL(/\/verify$/);
-  await expect(page.getByTestId('verify-result')).toHaveText('Your email address is confirmed. Thank you.');
+  await expect(page.getByTestId('link-result')).toHaveText('Your email address is confirmed. Thank you.');
 
   // The same link again: used.
   await page.goto(link);
-  await expect(page.getByTestId('verify-result')).toContainText('already used');
+  await expect(page.getByTestId('link-result')).toContainText('already used');
   expect(errors).toEqual([]);
 });

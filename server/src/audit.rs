@@ -49,6 +49,9 @@ pub enum EventKind {
     PasswordReset,
     VerificationSent,
     EmailVerified,
+    EmailChangeRequested,
+    EmailChanged,
+    EmailChangeUndone,
 }
 
 impl EventKind {
@@ -71,11 +74,14 @@ impl EventKind {
             Self::PasswordReset => "password_reset",
             Self::VerificationSent => "verification_sent",
             Self::EmailVerified => "email_verified",
+            Self::EmailChangeRequested => "email_change_requested",
+            Self::EmailChanged => "email_changed",
+            Self::EmailChangeUndone => "email_change_undone",
         }
     }
 
     /// Every kind, for validating a filter.
-    pub const ALL: [EventKind; 17] = [
+    pub const ALL: [EventKind; 20] = [
         Self::Registered,
         Self::LoginSucceeded,
         Self::LoginFailed,
@@ -93,6 +99,9 @@ impl EventKind {
         Self::PasswordReset,
         Self::VerificationSent,
         Self::EmailVerified,
+        Self::EmailChangeRequested,
+        Self::EmailChanged,
+        Self::EmailChangeUndone,
     ];
 }
 

@@ -19,6 +19,8 @@ use crate::{
 
 /// How long an email-verification link works.
 pub const VERIFY_TTL_SECS: i64 = 48 * 3600;
+/// How long the old address can undo an email change.
+pub const UNDO_TTL_SECS: i64 = 7 * 24 * 3600;
 /// The length of a token's text.
 const TOKEN_CHARS: usize = 43;
 
@@ -27,6 +29,11 @@ const TOKEN_CHARS: usize = 43;
 pub enum Purpose {
     VerifyEmail,
     ResetPassword,
+    /// Mailed to the new address of an email change: using it makes the change.
+    ChangeEmail,
+    /// Mailed to the old address once an email change is made: using it
+    /// puts the old address back and ends every session ("this wasn't me").
+    UndoEmailChange,
 }
 
 impl Purpose {
@@ -34,13 +41,16 @@ impl Purpose {
         match self {
             Self::VerifyEmail => "verify_email",
             Self::ResetPassword => "reset_password",
+            Self::ChangeEmail => "change_email",
+            Self::UndoEmailChange => "undo_email_change",
         }
     }
 
     pub fn ttl_secs(self, config: &Config) -> i64 {
         match self {
             Self::VerifyEmail => VERIFY_TTL_SECS,
-            Self::ResetPassword => config.reset_ttl_secs,
+            Self::ResetPassword | Self::ChangeEmail => config.reset_ttl_secs,
+            Self::UndoEmailChange => UNDO_TTL_SECS,
         }
     }
 }
@@ -49,6 +59,16 @@ impl Purpose {
 /// links of the same purpose stop working. Returns the token and when it
 /// expires.
 pub async fn issue(state: &AppState, user: &UserRow, purpose: Purpose) -> Result<(String, i64), ApiError> {
+    issue_to(state, user, purpose, &user.email).await
+}
+
+/// Like [`issue`], for the address `email` (the new one of an email change).
+pub async fn issue_to(
+    state: &AppState,
+    user: &UserRow,
+    purpose: Purpose,
+    email: &str,
+) -> Result<(String, i64), ApiError> {
     let token = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
     let now = state.now();
     let expires_at = now + purpose.ttl_secs(&state.config);
@@ -56,7 +76,7 @@ pub async fn issue(state: &AppState, user: &UserRow, purpose: Purpose) -> Result
         token_hash: hash(&token),
         user_id: user.id.clone(),
         purpose: purpose.as_str().to_owned(),
-        email: user.email.clone(),
+        email: email.to_owned(),
         created_at: now,
         expires_at,
         used_at: None,

@@ -16,8 +16,8 @@ mod transport;
 pub use error::ApiError;
 
 use crate::types::{
-    AdminUserView, AuthEventView, Credentials, ForgotPassword, LinkToken, PasswordChange, PasswordReset, RoleChange,
-    SessionInfo, SessionView, paths::encode_segment,
+    AdminUserView, AuthEventView, Credentials, EmailChangeRequest, ForgotPassword, LinkToken, PasswordChange,
+    PasswordReset, RoleChange, SessionInfo, SessionView, paths::encode_segment,
 };
 
 const LOGIN_URL: &str = "/api/auth/login";
@@ -31,6 +31,9 @@ const FORGOT_URL: &str = "/api/auth/password/forgot";
 const RESET_URL: &str = "/api/auth/password/reset";
 const VERIFY_URL: &str = "/api/auth/email/verify";
 const RESEND_URL: &str = "/api/auth/email/resend";
+const CHANGE_EMAIL_URL: &str = "/api/auth/email/change";
+const CONFIRM_EMAIL_URL: &str = "/api/auth/email/confirm";
+const UNDO_EMAIL_URL: &str = "/api/auth/email/undo";
 const ADMIN_USERS_URL: &str = "/api/admin/users";
 const ADMIN_EVENTS_URL: &str = "/api/admin/events";
 
@@ -110,6 +113,22 @@ pub async fn verify_email(body: &LinkToken) -> Result<(), ApiError> {
 /// verification link.
 pub async fn resend_verification() -> Result<(), ApiError> {
     transport::post_empty(RESEND_URL).await
+}
+
+/// `POST /api/auth/email/change`: mails a link to the new address (`202`);
+/// the change happens when it is used.
+pub async fn change_email(body: &EmailChangeRequest) -> Result<(), ApiError> {
+    transport::post_json_empty(CHANGE_EMAIL_URL, body).await
+}
+
+/// `POST /api/auth/email/confirm`: makes an email change with its link.
+pub async fn confirm_email(body: &LinkToken) -> Result<(), ApiError> {
+    transport::post_json_empty(CONFIRM_EMAIL_URL, body).await
+}
+
+/// `POST /api/auth/email/undo`: puts the old address back; every session ends.
+pub async fn undo_email_change(body: &LinkToken) -> Result<(), ApiError> {
+    transport::post_json_empty(UNDO_EMAIL_URL, body).await
 }
 
 /// `PUT /api/admin/users/{id}/roles`: gives the user exactly these roles;

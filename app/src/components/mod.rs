@@ -3,6 +3,7 @@
 
 mod busy_button;
 mod credentials_form;
+mod email_form;
 mod fetched;
 mod guard;
 mod password_form;
@@ -12,6 +13,7 @@ mod token_status;
 
 pub use busy_button::BusyButton;
 pub use credentials_form::{AuthAction, CredentialsForm, FormKind};
+pub use email_form::EmailForm;
 pub use fetched::Fetched;
 pub use guard::{GuestOnly, RequireSession};
 pub use password_form::PasswordForm;

@@ -11,7 +11,7 @@ use leptos_meta::Title;
 
 use crate::{
     api::{self, ApiError},
-    components::{BusyButton, PasswordForm, RequireSession, SessionList, TokenStatus},
+    components::{BusyButton, EmailForm, PasswordForm, RequireSession, SessionList, TokenStatus},
     format::sentence,
     session::{SignOutReason, use_session},
 };
@@ -60,6 +60,7 @@ fn Overview() -> impl IntoView {
             <TokenStatus/>
             <SessionList reload_on=password_changes/>
             <PasswordForm on_changed=password_changed/>
+            <EmailForm/>
         </div>
     }
 }

@@ -75,6 +75,8 @@ pub enum InputField {
     Password,
     CurrentPassword,
     NewPassword,
+    /// The address an email change moves to.
+    NewEmail,
     Roles,
     /// A mailed link's token.
     Token,

@@ -117,6 +117,23 @@ impl std::fmt::Debug for PasswordReset {
     }
 }
 
+/// Body of `POST /api/auth/email/change`: the new address and the current
+/// password. Its `Debug` hides the password.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailChangeRequest {
+    pub new_email: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for EmailChangeRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmailChangeRequest")
+            .field("new_email", &self.new_email)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
 /// Body of `POST /api/auth/email/verify`: a mailed link's token (hidden
 /// from `Debug`).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

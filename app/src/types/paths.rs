@@ -19,6 +19,12 @@ pub const FORGOT: &str = "/forgot";
 pub const RESET: &str = "/reset";
 /// The page an email-verification link opens (`?token=…`).
 pub const VERIFY: &str = "/verify";
+/// The page the confirmation of an email change opens (`?token=…`).
+pub const CONFIRM_EMAIL: &str = "/confirm-email";
+/// The page the undo of an email change opens (`?token=…`).
+pub const UNDO_EMAIL: &str = "/undo-email";
+/// Pages opened from a mailed link: their address holds a token.
+pub const LINK_PAGES: &[&str] = &[RESET, VERIFY, CONFIRM_EMAIL, UNDO_EMAIL];
 /// The resume hop: rotates the refresh cookie (sent only under
 /// `/api/auth`) and returns to `next`.
 pub const RESUME: &str = "/api/auth/resume";

@@ -50,6 +50,50 @@ pub fn verify_email(config: &Config, to: &str, token: &str, ttl_secs: i64) -> Ma
     }
 }
 
+/// The link that makes an email change, to the new address.
+pub fn confirm_email_change(config: &Config, to: &str, token: &str, ttl_secs: i64) -> Mail {
+    Mail {
+        to: to.to_owned(),
+        subject: "Confirm your new email address".to_owned(),
+        text: format!(
+            "Someone asked to use {to} as the address of their account.\n\n\
+             If it was you, open this link within {} to make the change:\n\n{}\n\n\
+             If not, ignore this mail: nothing changes.\n",
+            lasting(ttl_secs),
+            link(config, paths::CONFIRM_EMAIL, token),
+        ),
+    }
+}
+
+/// To the old address, when a change to `new_email` was asked for.
+pub fn email_change_requested(to: &str, new_email: &str, device: &str, when: &str) -> Mail {
+    Mail {
+        to: to.to_owned(),
+        subject: "Someone asked to change your email address".to_owned(),
+        text: format!(
+            "Someone signed in to your account ({to}) asked to change its address to {new_email}, \
+             from {device} at {when}.\n\n\
+             Nothing changes unless the link mailed to {new_email} is used. If it is, we will mail this \
+             address a link that undoes the change.\n"
+        ),
+    }
+}
+
+/// To the old address once the change is made: the way back.
+pub fn email_changed(config: &Config, to: &str, new_email: &str, undo_token: &str, ttl_secs: i64) -> Mail {
+    Mail {
+        to: to.to_owned(),
+        subject: "Your email address was changed".to_owned(),
+        text: format!(
+            "The address of your account is now {new_email} instead of {to}.\n\n\
+             If this was not you, open this link within {}: it puts {to} back and signs out every device.\n\n{}\n\n\
+             Then reset your password from the sign-in page.\n",
+            lasting(ttl_secs),
+            link(config, paths::UNDO_EMAIL, undo_token),
+        ),
+    }
+}
+
 /// A sign-in from a device none of the user's other sessions was on.
 pub fn new_sign_in(config: &Config, to: &str, device: &str, when: &str) -> Mail {
     Mail {

@@ -6,6 +6,7 @@
 
 mod admin;
 mod auth;
+mod email;
 mod health;
 mod jwks;
 mod me;
@@ -64,7 +65,8 @@ fn surface() -> (Routes, Routes) {
         .merge(sessions::routes())
         .merge(me::routes())
         .merge(admin::routes())
-        .merge(recovery::routes());
+        .merge(recovery::routes())
+        .merge(email::routes());
     (api, Routes::default().merge(jwks::routes()).merge(health::routes()))
 }
 

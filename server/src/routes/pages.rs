@@ -101,7 +101,7 @@ async fn session_bootstrap(State(state): State<AppState>, mut request: Request, 
     }
     // A page opened from a mailed link carries its token in the address:
     // no request the page makes may pass it on in a `Referer`.
-    let holds_link = matches!(request.uri().path(), paths::RESET | paths::VERIFY);
+    let holds_link = paths::LINK_PAGES.contains(&request.uri().path());
     request.extensions_mut().insert(Bootstrap { session, refresh_lead_secs: lead });
     let mut response = next.run(request).await;
     // Every page may show the account (its first HTML is rendered signed

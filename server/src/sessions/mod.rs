@@ -15,7 +15,7 @@ mod rotation;
 use app::types::{SessionInfo, UserView};
 use uuid::Uuid;
 
-pub use revocation::{change_password, revoke, revoke_all_but};
+pub use revocation::{change_password, revoke, revoke_all_but, undo_email_change};
 pub use rotation::rotate;
 
 use crate::{

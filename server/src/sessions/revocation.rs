@@ -8,7 +8,11 @@ use crate::{
     client::Client,
     error::ApiError,
     state::AppState,
-    store::{self, sessions::RevokeReason, users::PasswordUpdate},
+    store::{
+        self,
+        sessions::RevokeReason,
+        users::{EmailChange, PasswordUpdate},
+    },
 };
 
 /// Ends one session — only if it belongs to `owner`, when one is given —
@@ -62,6 +66,21 @@ pub async fn change_password(
     Ok(forget_all(state, user_id, &ended, change.reason, actor))
 }
 
+/// Puts the user's address back from `from` to `to` (the undo of an email
+/// change) and ends every session of theirs, in one transaction; the
+/// outcome and how many sessions ended.
+pub async fn undo_email_change(
+    state: &AppState,
+    user_id: &str,
+    from: &str,
+    to: &str,
+    actor: Actor<'_>,
+) -> Result<(EmailChange, usize), ApiError> {
+    let reason = RevokeReason::EmailChangeUndone;
+    let (outcome, ended) = store::users::change_email(&state.db, user_id, from, to, Some(reason), state.now()).await?;
+    Ok((outcome, forget_all(state, user_id, &ended, reason, actor)))
+}
+
 /// Ends the user's least recently used sessions beyond
 /// `AUTH_MAX_SESSIONS_PER_USER` (never `newest`, the one just started), so
 /// signing in again and again cannot grow one account's live rows without
@@ -107,8 +126,9 @@ fn event_for(reason: RevokeReason) -> EventKind {
         RevokeReason::Logout => EventKind::Logout,
         RevokeReason::Reuse => EventKind::ReuseDetected,
         RevokeReason::Evicted => EventKind::SessionEvicted,
-        RevokeReason::Revoked | RevokeReason::PasswordChanged | RevokeReason::PasswordReset => {
-            EventKind::SessionRevoked
-        }
+        RevokeReason::Revoked
+        | RevokeReason::PasswordChanged
+        | RevokeReason::PasswordReset
+        | RevokeReason::EmailChangeUndone => EventKind::SessionRevoked,
     }
 }

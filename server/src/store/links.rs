@@ -57,6 +57,20 @@ pub async fn use_link(db: &Db, token_hash: &str, now: i64) -> Result<bool, sqlx:
     Ok(done == 1)
 }
 
+/// True when the user has a live link for `purpose` (unused, unretired,
+/// unexpired at `now`).
+pub async fn has_live_link(db: &Db, user_id: &str, purpose: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let sql = "SELECT 1 FROM link_tokens WHERE user_id = $1 AND purpose = $2 \
+               AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $3 LIMIT 1";
+    let row: Option<(i32,)> = on_pool!(db, read, |pool| sqlx::query_as(sql)
+        .bind(user_id)
+        .bind(purpose)
+        .bind(now)
+        .fetch_optional(pool)
+        .await?);
+    Ok(row.is_some())
+}
+
 /// Deletes links that expired before `cutoff`; returns how many.
 pub async fn prune_links(db: &Db, cutoff: i64) -> Result<u64, sqlx::Error> {
     let sql = "DELETE FROM link_tokens WHERE expires_at < $1";

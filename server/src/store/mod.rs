@@ -18,6 +18,8 @@ pub enum RevokeReason {
     PasswordChanged,
     /// A password reset by a mailed link ended every session.
     PasswordReset,
+    /// The old address undid an email change ("this wasn't me").
+    EmailChangeUndone,
     /// A newer sign-in pushed it past `AUTH_MAX_SESSIONS_PER_USER`.
     Evicted,
 }
@@ -30,6 +32,7 @@ impl RevokeReason {
             Self::Reuse => "reuse",
             Self::PasswordChanged => "password_changed",
             Self::PasswordReset => "password_reset",
+            Self::EmailChangeUndone => "email_change_undone",
             Self::Evicted => "evicted",
         }
     }

@@ -141,7 +141,7 @@ pub async fn change_password(
                   WHERE id = $1";
     let revoke = "UPDATE sessions SET revoked_at = $3, revoke_reason = $4 \
                   WHERE user_id = $1 AND revoked_at IS NULL AND ($2 IS NULL OR id <> $2) RETURNING id";
-    let links = "UPDATE link_tokens SET revoked_at = $2 WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL";
+    let links = RETIRE_LINKS;
     let revoked: Vec<(String,)> = on_pool!(db, write, |pool| {
         let mut tx = pool.begin().await?;
         sqlx::query(update).bind(id).bind(hash).bind(now).bind(change.verifies_email).execute(&mut *tx).await?;
@@ -157,6 +157,71 @@ pub async fn change_password(
         revoked
     });
     Ok(revoked.into_iter().map(|(id,)| id).collect())
+}
+
+/// Retires a user's unused links — all but the undo of an email change,
+/// which must keep working whatever an intruder changes next.
+const RETIRE_LINKS: &str = "UPDATE link_tokens SET revoked_at = $2 \
+    WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL AND purpose <> 'undo_email_change'";
+
+/// Retires every unused link of a user.
+const RETIRE_ALL_LINKS: &str =
+    "UPDATE link_tokens SET revoked_at = $2 WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL";
+
+/// What [`change_email`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailChange {
+    Done,
+    /// Another account uses the address now.
+    Taken,
+    /// The user is gone, or their address is no longer `from`.
+    Stale,
+}
+
+/// Moves a user from address `from` to `to` (verified: a link mailed there
+/// was used) and retires their other live links, in one transaction.
+/// `end_sessions`: an undo, which also ends every session (their ids are
+/// returned) and retires every link, the undo links of other changes too.
+pub async fn change_email(
+    db: &Db,
+    id: &str,
+    from: &str,
+    to: &str,
+    end_sessions: Option<RevokeReason>,
+    now: i64,
+) -> Result<(EmailChange, Vec<String>), sqlx::Error> {
+    let taken = "SELECT 1 FROM users WHERE email = $1 AND id <> $2";
+    // Access tokens assert the email too: the version bump sends them
+    // through a refresh, which issues one with the new address.
+    let update = "UPDATE users SET email = $3, email_verified_at = $4, updated_at = $4, \
+                  authz_version = authz_version + 1 WHERE id = $1 AND email = $2";
+    let revoke = "UPDATE sessions SET revoked_at = $2, revoke_reason = $3 \
+                  WHERE user_id = $1 AND revoked_at IS NULL RETURNING id";
+    on_pool!(db, write, |pool| {
+        let mut tx = pool.begin().await?;
+        let other: Option<(i32,)> = sqlx::query_as(taken).bind(to).bind(id).fetch_optional(&mut *tx).await?;
+        if other.is_some() {
+            return Ok((EmailChange::Taken, Vec::new()));
+        }
+        let changed = sqlx::query(update).bind(id).bind(from).bind(to).bind(now).execute(&mut *tx).await;
+        match changed {
+            Ok(done) if done.rows_affected() == 1 => {}
+            Ok(_) => return Ok((EmailChange::Stale, Vec::new())),
+            // A racing registration took the address between the two statements.
+            Err(sqlx::Error::Database(err)) if err.is_unique_violation() => {
+                return Ok((EmailChange::Taken, Vec::new()));
+            }
+            Err(err) => return Err(err),
+        }
+        let retire = if end_sessions.is_some() { RETIRE_ALL_LINKS } else { RETIRE_LINKS };
+        sqlx::query(retire).bind(id).bind(now).execute(&mut *tx).await?;
+        let ended: Vec<(String,)> = match end_sessions {
+            Some(reason) => sqlx::query_as(revoke).bind(id).bind(now).bind(reason.as_str()).fetch_all(&mut *tx).await?,
+            None => Vec::new(),
+        };
+        tx.commit().await?;
+        Ok((EmailChange::Done, ended.into_iter().map(|(id,)| id).collect()))
+    })
 }
 
 /// Marks the user's email verified (if it is still `email`); `Ok(false)`
