@@ -34,6 +34,9 @@ pub enum ApiError {
     /// 403: signed in, but without the needed role.
     #[error("you do not have access to this")]
     Forbidden,
+    /// 403: `AUTH_REQUIRE_VERIFIED_EMAIL` and the address is not verified.
+    #[error("confirm your email address first: open the link we mailed you")]
+    EmailUnverified,
     /// 403: an unsafe request from another site.
     #[error("cross-site request refused")]
     CsrfRejected,
@@ -91,7 +94,7 @@ impl ApiError {
             | Self::RefreshInvalid
             | Self::RefreshExpired
             | Self::RefreshReused => StatusCode::UNAUTHORIZED,
-            Self::Forbidden | Self::CsrfRejected => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::CsrfRejected | Self::EmailUnverified => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::EmailTaken => StatusCode::CONFLICT,
@@ -146,6 +149,7 @@ impl ApiError {
             Self::LinkInvalid(_) => ErrorCode::LinkInvalid,
             Self::LinkUsed => ErrorCode::LinkUsed,
             Self::LinkExpired => ErrorCode::LinkExpired,
+            Self::EmailUnverified => ErrorCode::EmailUnverified,
         }
     }
 

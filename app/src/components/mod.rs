@@ -10,6 +10,7 @@ mod password_form;
 mod session_list;
 mod site_header;
 mod token_status;
+mod verify_banner;
 
 pub use busy_button::BusyButton;
 pub use credentials_form::{AuthAction, CredentialsForm, FormKind};
@@ -20,3 +21,4 @@ pub use password_form::PasswordForm;
 pub use session_list::SessionList;
 pub use site_header::SiteHeader;
 pub use token_status::TokenStatus;
+pub use verify_banner::VerifyBanner;

@@ -11,7 +11,7 @@ use leptos_meta::Title;
 
 use crate::{
     api::{self, ApiError},
-    components::{BusyButton, EmailForm, PasswordForm, RequireSession, SessionList, TokenStatus},
+    components::{BusyButton, EmailForm, PasswordForm, RequireSession, SessionList, TokenStatus, VerifyBanner},
     format::sentence,
     session::{SignOutReason, use_session},
 };
@@ -22,8 +22,27 @@ pub fn Dashboard() -> impl IntoView {
     view! {
         <Title text="Dashboard · Cookie Auth"/>
         <RequireSession>
-            <Overview/>
+            <Gate/>
         </RequireSession>
+    }
+}
+
+/// With `AUTH_REQUIRE_VERIFIED_EMAIL` an unverified user sees only "check
+/// your inbox" (and can sign out); otherwise the dashboard.
+#[component]
+fn Gate() -> impl IntoView {
+    let session = use_session();
+    let blocked = move || {
+        session.require_verified_email && session.session.with(|s| s.as_ref().is_some_and(|s| !s.user.email_verified))
+    };
+    let email = move || session.session.with(|s| s.as_ref().map(|s| s.user.email.clone()).unwrap_or_default());
+    view! {
+        <Show when=blocked fallback=|| view! { <Overview/> }>
+            <div class="dashboard">
+                <VerifyBanner email=email() blocking=true/>
+                <SignOut/>
+            </div>
+        </Show>
     }
 }
 
@@ -41,8 +60,11 @@ fn Overview() -> impl IntoView {
     let (password_changes, set_password_changes) = signal(0_u32);
     let password_changed = Callback::new(move |()| set_password_changes.update(|count| *count += 1));
 
+    let unverified = move || session.session.with(|s| s.as_ref().is_some_and(|s| !s.user.email_verified));
+
     view! {
         <div class="dashboard">
+            {move || unverified().then(|| view! { <VerifyBanner email=email() blocking=false/> })}
             <section class="card" aria-labelledby="account-heading">
                 <h1 id="account-heading">"Your account"</h1>
                 <dl class="facts">

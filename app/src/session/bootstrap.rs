@@ -64,14 +64,19 @@ mod tests {
     #[test]
     fn the_island_cannot_be_closed_by_its_content() {
         let session = SessionInfo {
-            user: UserView { id: "u1".into(), email: "a</script><b>&@x.io".into(), roles: vec!["user".into()] },
+            user: UserView {
+                id: "u1".into(),
+                email: "a</script><b>&@x.io".into(),
+                roles: vec!["user".into()],
+                email_verified: true,
+            },
             session_id: "s1".into(),
             access_expires_at: 1_900,
             refresh_expires_at: 9_000,
             expires_in: 900,
             server_time: 1_000,
         };
-        let bootstrap = Bootstrap { session: Some(session), refresh_lead_secs: 120 };
+        let bootstrap = Bootstrap { session: Some(session), refresh_lead_secs: 120, require_verified_email: true };
 
         let json = island_json(&bootstrap);
 

@@ -43,11 +43,15 @@ pub struct Bootstrap {
     pub session: Option<SessionInfo>,
     /// `AUTH_REFRESH_LEAD_SECS`: how long before expiry to refresh.
     pub refresh_lead_secs: i64,
+    /// `AUTH_REQUIRE_VERIFIED_EMAIL`: the API refuses unverified users, so
+    /// the app shows them only "check your inbox".
+    #[serde(default)]
+    pub require_verified_email: bool,
 }
 
 impl Default for Bootstrap {
     fn default() -> Self {
-        Self { session: None, refresh_lead_secs: DEFAULT_REFRESH_LEAD_SECS }
+        Self { session: None, refresh_lead_secs: DEFAULT_REFRESH_LEAD_SECS, require_verified_email: false }
     }
 }
 
@@ -64,6 +68,8 @@ pub struct SessionContext {
     pub refresh_count: ReadSignal<u32>,
     /// Why the last sign-out happened (for the sign-in page's notice).
     pub sign_out_reason: ReadSignal<Option<SignOutReason>>,
+    /// `AUTH_REQUIRE_VERIFIED_EMAIL` (see [`Bootstrap`]).
+    pub require_verified_email: bool,
     /// Without a browser there is no scheduler; the signals are set directly.
     #[cfg(not(feature = "hydrate"))]
     writers: Writers,
@@ -97,7 +103,7 @@ impl Writers {
 /// Creates the session signals from the [`Bootstrap`] (and, in the browser,
 /// starts the refresh scheduler) and provides them as context.
 pub fn provide_session_context() -> SessionContext {
-    let Bootstrap { session, refresh_lead_secs } = bootstrap::load();
+    let Bootstrap { session, refresh_lead_secs, require_verified_email } = bootstrap::load();
     let lead_secs = refresh_lead_secs.max(0);
 
     // The server renders at page-clock 0 and the browser's page clock starts
@@ -129,6 +135,7 @@ pub fn provide_session_context() -> SessionContext {
         next_refresh_at: next_read,
         refresh_count: count_read,
         sign_out_reason: reason_read,
+        require_verified_email,
         #[cfg(not(feature = "hydrate"))]
         writers,
         #[cfg(feature = "hydrate")]
@@ -185,6 +192,9 @@ mod tests {
 
     #[test]
     fn the_bootstrap_defaults_to_signed_out_with_the_default_lead() {
-        assert_eq!(Bootstrap::default(), Bootstrap { session: None, refresh_lead_secs: 300 });
+        assert_eq!(
+            Bootstrap::default(),
+            Bootstrap { session: None, refresh_lead_secs: 300, require_verified_email: false }
+        );
     }
 }

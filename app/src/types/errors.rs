@@ -32,6 +32,8 @@ pub enum ErrorCode {
     LinkUsed,
     /// A mailed link past its life.
     LinkExpired,
+    /// `AUTH_REQUIRE_VERIFIED_EMAIL`: the address is not verified yet.
+    EmailUnverified,
     /// A code this build does not know (a newer server): treated as a
     /// generic refusal. The server never sends it.
     #[serde(other)]
@@ -62,6 +64,7 @@ impl ErrorCode {
             Self::LinkInvalid => "link_invalid",
             Self::LinkUsed => "link_used",
             Self::LinkExpired => "link_expired",
+            Self::EmailUnverified => "email_unverified",
             Self::Unknown => "unknown",
         }
     }

@@ -25,6 +25,9 @@ pub struct UserView {
     pub id: String,
     pub email: String,
     pub roles: Vec<String>,
+    /// The user proved they read mail at `email` (a link mailed there was used).
+    #[serde(default)]
+    pub email_verified: bool,
 }
 
 /// The session as the browser knows it: who, which session and when it

@@ -31,6 +31,8 @@ pub struct LiveSession {
     pub user_id: String,
     /// The user's current authorisation version (bumped by role changes).
     pub authz_version: i64,
+    /// Whether the user's email is verified (`AUTH_REQUIRE_VERIFIED_EMAIL`).
+    pub email_verified: bool,
 }
 
 #[derive(Debug, Default)]
@@ -60,7 +62,11 @@ impl SessionGate {
             return Ok(Some(entry.live.clone()));
         }
         let owner = store::sessions::live_session_owner(db, session_id, store::now()).await?;
-        let live = owner.map(|(user_id, authz_version)| LiveSession { user_id, authz_version });
+        let live = owner.map(|(user_id, authz_version, email_verified)| LiveSession {
+            user_id,
+            authz_version,
+            email_verified,
+        });
         if let Ok(mut map) = self.live.lock() {
             match &live {
                 Some(live) => {

@@ -84,6 +84,8 @@ pub struct Config {
     pub mail_outbox: PathBuf,
     /// `AUTH_RESET_TTL_SECS`: life of a password-reset link.
     pub reset_ttl_secs: i64,
+    /// `AUTH_REQUIRE_VERIFIED_EMAIL`: the API refuses unverified users.
+    pub require_verified_email: bool,
     /// `AUTH_METRICS`.
     pub metrics: MetricsMode,
     /// `AUTH_AUDIT_REFRESHES`: a `refreshed` event per successful rotation.
@@ -272,6 +274,7 @@ impl Config {
             mail_from,
             mail_outbox: PathBuf::from(value("AUTH_MAIL_OUTBOX")),
             reset_ttl_secs,
+            require_verified_email: flag("AUTH_REQUIRE_VERIFIED_EMAIL", &value("AUTH_REQUIRE_VERIFIED_EMAIL"))?,
             audit_refreshes,
             audit_retention_days,
             site_root: value("LEPTOS_SITE_ROOT"),

@@ -62,6 +62,11 @@ pub const VARIABLES: &[Variable] = &[
         "data/outbox",
         "without AUTH_SMTP_URL: the directory each mail is written to as an .eml file",
     ),
+    var(
+        "AUTH_REQUIRE_VERIFIED_EMAIL",
+        "off",
+        "on: a user whose email is not verified signs in but gets 403 email_unverified from the API until they are",
+    ),
     var("AUTH_RESET_TTL_SECS", "1800", "life of a password-reset link"),
     var("AUTH_METRICS", "off", "Prometheus metrics: off, on (GET /metrics on the main listener) or ip:port"),
     var("AUTH_AUDIT_RETENTION_DAYS", "90", "audit events older than this are deleted"),

@@ -12,7 +12,7 @@ use axum::{
     http::request::Parts,
 };
 
-pub use user::{Admin, AuthUser, RequireRole, Role};
+pub use user::{Admin, AuthUser, RequireRole, Role, SignedIn};
 
 use crate::{client::Client, state::AppState};
 

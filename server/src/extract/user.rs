@@ -24,11 +24,20 @@ use crate::{
     store,
 };
 
-/// The authenticated caller.
+/// The authenticated caller. With `AUTH_REQUIRE_VERIFIED_EMAIL=on` the
+/// extractor also refuses a caller whose address is not verified
+/// (`403 email_unverified`); [`SignedIn`] takes them anyway.
 #[derive(Debug, Clone)]
 pub struct AuthUser {
     pub claims: AccessClaims,
+    /// The user proved they read mail at their address.
+    pub email_verified: bool,
 }
+
+/// Any signed-in caller, verified address or not: for what an unverified
+/// user must still reach (who am I, send the link again).
+#[derive(Debug, Clone)]
+pub struct SignedIn(pub AuthUser);
 
 impl AuthUser {
     pub fn user_id(&self) -> &str {
@@ -65,24 +74,41 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let state = AppState::from_ref(state);
-        let token = cookies::access_token(&parts.headers, &state.config).ok_or(ApiError::Unauthenticated)?;
-        let claims = authenticate(&state, &token).await?.ok_or(ApiError::Unauthenticated)?;
-        Ok(Self { claims })
+        let SignedIn(user) = SignedIn::from_request_parts(parts, state).await?;
+        if AppState::from_ref(state).config.require_verified_email && !user.email_verified {
+            return Err(ApiError::EmailUnverified);
+        }
+        Ok(user)
     }
 }
 
-/// The claims of `token` if it is a valid access token of a live session
-/// with current roles; `Ok(None)` if it is not; `Err` only when the
+impl<S> FromRequestParts<S> for SignedIn
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        let token = cookies::access_token(&parts.headers, &state.config).ok_or(ApiError::Unauthenticated)?;
+        Ok(Self(authenticate(&state, &token).await?.ok_or(ApiError::Unauthenticated)?))
+    }
+}
+
+/// The caller behind `token` if it is a valid access token of a live
+/// session with current roles; `Ok(None)` if it is not; `Err` only when the
 /// database cannot say.
-pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<AccessClaims>, ApiError> {
+pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<AuthUser>, ApiError> {
     let Some(claims) = verify_signature(state, token).await else { return Ok(None) };
     match state.gate.live_session(&state.db, &claims.sid, claims.ver).await? {
         Some(live) if live.user_id != claims.sub => {
             tracing::warn!(session_id = %claims.sid, "access token names another user's session");
             Ok(None)
         }
-        Some(live) if live.authz_version == claims.ver => Ok(Some(claims)),
+        Some(live) if live.authz_version == claims.ver => {
+            Ok(Some(AuthUser { claims, email_verified: live.email_verified }))
+        }
         Some(_) => {
             tracing::debug!(session_id = %claims.sid, "access token with outdated roles refused");
             Ok(None)

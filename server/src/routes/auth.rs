@@ -19,7 +19,7 @@ use crate::{
     client::Client,
     domain::{Email, MAX_PASSWORD_CHARS, NewPassword, Roles},
     error::ApiError,
-    extract::{AuthUser, user::verify_signature},
+    extract::{AuthUser, SignedIn, user::verify_signature},
     metrics::{LoginOutcome, RefreshOutcome},
     notices::{self, Notice},
     ops,
@@ -222,7 +222,12 @@ async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn current_session(State(state): State<AppState>, user: AuthUser) -> Result<Json<SessionInfo>, ApiError> {
+/// The session, also for a user whose address is not verified yet: the
+/// app needs it to say "check your inbox".
+async fn current_session(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+) -> Result<Json<SessionInfo>, ApiError> {
     let row = store::sessions::find_session(&state.db, user.session_id()).await?.ok_or(ApiError::Unauthenticated)?;
     Ok(Json(sessions::info_for_access(&row, &user.claims, store::now())))
 }

@@ -12,10 +12,11 @@ pub fn routes() -> Routes {
 }
 
 async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<UserView>, ApiError> {
+    let email_verified = user.email_verified;
     let claims = user.claims;
     let email = match claims.email {
         Some(email) => email,
         None => store::users::find_user_by_id(&state.db, &claims.sub).await?.ok_or(ApiError::Unauthenticated)?.email,
     };
-    Ok(Json(UserView { id: claims.sub, email, roles: claims.roles }))
+    Ok(Json(UserView { id: claims.sub, email, roles: claims.roles, email_verified }))
 }

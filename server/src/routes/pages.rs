@@ -40,7 +40,7 @@ use crate::{
     client::Client,
     config::Config,
     error::ApiError,
-    extract::{csrf, user::authenticate},
+    extract::{AuthUser, csrf, user::authenticate},
     sessions,
     state::AppState,
     store,
@@ -65,12 +65,13 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let lead = state.config.refresh_lead_secs;
+    let require_verified = state.config.require_verified_email;
 
     Router::new()
         .leptos_routes_with_context(
             state,
             routes,
-            move || provide_context(bootstrap_from_request(lead)),
+            move || provide_context(bootstrap_from_request(lead, require_verified)),
             move || shell(options.clone()),
         )
         .layer(middleware::from_fn_with_state(state.clone(), session_bootstrap))
@@ -79,10 +80,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
 
 /// The bootstrap the middleware left in the request, read inside the
 /// Leptos render (which sees the request's parts in its context).
-fn bootstrap_from_request(refresh_lead_secs: i64) -> Bootstrap {
+fn bootstrap_from_request(refresh_lead_secs: i64, require_verified_email: bool) -> Bootstrap {
     leptos::prelude::use_context::<http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<Bootstrap>().cloned())
-        .unwrap_or(Bootstrap { session: None, refresh_lead_secs })
+        .unwrap_or(Bootstrap { session: None, refresh_lead_secs, require_verified_email })
 }
 
 /// Works out who is asking for a page (see the module docs).
@@ -102,7 +103,8 @@ async fn session_bootstrap(State(state): State<AppState>, mut request: Request, 
     // A page opened from a mailed link carries its token in the address:
     // no request the page makes may pass it on in a `Referer`.
     let holds_link = paths::LINK_PAGES.contains(&request.uri().path());
-    request.extensions_mut().insert(Bootstrap { session, refresh_lead_secs: lead });
+    let require_verified_email = state.config.require_verified_email;
+    request.extensions_mut().insert(Bootstrap { session, refresh_lead_secs: lead, require_verified_email });
     let mut response = next.run(request).await;
     // Every page may show the account (its first HTML is rendered signed
     // in): no cache may keep it, not even the back/forward one after a
@@ -119,7 +121,7 @@ async fn session_bootstrap(State(state): State<AppState>, mut request: Request, 
 /// The SessionInfo of a live access token, if the request carries one.
 async fn current_session(state: &AppState, headers: &HeaderMap) -> Result<Option<app::types::SessionInfo>, ApiError> {
     let Some(token) = cookies::access_token(headers, &state.config) else { return Ok(None) };
-    let Some(claims) = authenticate(state, &token).await? else { return Ok(None) };
+    let Some(AuthUser { claims, .. }) = authenticate(state, &token).await? else { return Ok(None) };
     let now = store::now();
     let Some(row) = store::sessions::find_session(&state.db, &claims.sid).await? else { return Ok(None) };
     Ok(Some(sessions::info_for_access(&row, &claims, now)))

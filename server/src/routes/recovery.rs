@@ -12,7 +12,7 @@ use crate::{
     client::Client,
     domain::{Email, NewPassword},
     error::ApiError,
-    extract::AuthUser,
+    extract::SignedIn,
     links::{self, Purpose},
     mail::messages,
     notices::{self, Notice},
@@ -112,13 +112,19 @@ async fn verify(
     if !store::users::mark_email_verified(&state.db, &link.user_id, &link.email, state.now()).await? {
         return Err(ApiError::LinkInvalid("this link is for an address the account no longer uses"));
     }
+    // This instance answers with the new state at once, others within a second.
+    state.gate.forget_user(&link.user_id);
     state.audit.record(Event::new(EventKind::EmailVerified).user(&link.user_id).client(&client));
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Mails the signed-in user a new verification link (unless the address
 /// is verified already); earlier links stop working.
-async fn resend(State(state): State<AppState>, client: Client, user: AuthUser) -> Result<StatusCode, ApiError> {
+async fn resend(
+    State(state): State<AppState>,
+    client: Client,
+    SignedIn(user): SignedIn,
+) -> Result<StatusCode, ApiError> {
     state.limits.mail_by_ip.acquire(&client.ip_key())?;
     let account = store::users::find_user_by_id(&state.db, user.user_id()).await?.ok_or(ApiError::Unauthenticated)?;
     state.limits.mail_by_email.acquire(&format!("email:{}", account.email))?;

@@ -79,6 +79,7 @@ pub async fn start(state: &AppState, user: &UserRow, client: &Client) -> Result<
         email: &user.email,
         roles: user.role_list(),
         authz_version: user.authz_version,
+        email_verified: user.email_verified_at.is_some(),
         refresh_expires_at: idle,
         absolute_expires_at: absolute,
     };
@@ -89,7 +90,12 @@ pub async fn start(state: &AppState, user: &UserRow, client: &Client) -> Result<
 /// from the token, the refresh horizon and the user from the session row.
 pub fn info_for_access(row: &SessionRow, claims: &AccessClaims, now: i64) -> SessionInfo {
     SessionInfo {
-        user: UserView { id: row.user_id.clone(), email: row.email.clone(), roles: split_roles(&row.roles) },
+        user: UserView {
+            id: row.user_id.clone(),
+            email: row.email.clone(),
+            roles: split_roles(&row.roles),
+            email_verified: row.email_verified_at.is_some(),
+        },
         session_id: row.id.clone(),
         access_expires_at: claims.exp,
         refresh_expires_at: row.idle_expires_at,
@@ -107,6 +113,7 @@ struct Grant<'a> {
     email: &'a str,
     roles: Vec<String>,
     authz_version: i64,
+    email_verified: bool,
     refresh_expires_at: i64,
     absolute_expires_at: i64,
 }
@@ -121,6 +128,7 @@ impl<'a> Grant<'a> {
             email: &row.email,
             roles: split_roles(&row.roles),
             authz_version: row.authz_version,
+            email_verified: row.email_verified_at.is_some(),
             refresh_expires_at,
             absolute_expires_at: row.absolute_expires_at,
         }
@@ -144,7 +152,12 @@ fn issue(state: &AppState, grant: Grant<'_>, now: i64) -> Result<Issued, ApiErro
         state.refresh_keys.encode(&RefreshToken { session_id: grant.session_id, generation: grant.generation });
     Ok(Issued {
         info: SessionInfo {
-            user: UserView { id: grant.user_id.to_owned(), email: grant.email.to_owned(), roles: grant.roles },
+            user: UserView {
+                id: grant.user_id.to_owned(),
+                email: grant.email.to_owned(),
+                roles: grant.roles,
+                email_verified: grant.email_verified,
+            },
             session_id: sid,
             access_expires_at: claims.exp,
             refresh_expires_at: grant.refresh_expires_at,

@@ -63,6 +63,7 @@ async fn rotate_uncounted(state: &AppState, presented: &str, client: &Client) ->
             email: &rotated.email,
             roles: split_roles(&rotated.roles),
             authz_version: rotated.authz_version,
+            email_verified: rotated.email_verified_at.is_some(),
             refresh_expires_at: rotated.idle_expires_at,
             absolute_expires_at: rotated.absolute_expires_at,
         };

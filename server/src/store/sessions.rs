@@ -23,6 +23,7 @@ pub struct SessionRow {
     pub email: String,
     pub roles: String,
     pub authz_version: i64,
+    pub email_verified_at: Option<i64>,
 }
 
 /// What a new session starts with.
@@ -69,7 +70,7 @@ macro_rules! session_rows {
     () => {
         "SELECT s.id, s.user_id, s.generation, s.rotated_at, s.created_at, \
          s.last_used_at, s.idle_expires_at, s.absolute_expires_at, s.revoked_at, s.revoke_reason, \
-         s.user_agent, u.email, u.roles, u.authz_version \
+         s.user_agent, u.email, u.roles, u.authz_version, u.email_verified_at \
          FROM sessions s JOIN users u ON u.id = s.user_id "
     };
 }
@@ -98,7 +99,7 @@ macro_rules! find_fresh_sql {
         concat!(
             "SELECT s.id, s.user_id, s.generation, s.rotated_at, s.created_at, \
              s.last_used_at, s.idle_expires_at, s.absolute_expires_at, s.revoked_at, s.revoke_reason, \
-             s.user_agent, u.email, u.roles, u.authz_version, ",
+             s.user_agent, u.email, u.roles, u.authz_version, u.email_verified_at, ",
             $now,
             " - s.rotated_at AS rotated_secs_ago FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1"
         )
@@ -123,6 +124,7 @@ pub struct Rotated {
     pub email: String,
     pub roles: String,
     pub authz_version: i64,
+    pub email_verified_at: Option<i64>,
 }
 
 /// The hot path of a refresh, in one statement: advance the live
@@ -152,7 +154,8 @@ pub async fn rotate_if_current(
                  RETURNING user_id, idle_expires_at, absolute_expires_at, \
                  (SELECT email FROM users WHERE users.id = sessions.user_id) AS email, \
                  (SELECT roles FROM users WHERE users.id = sessions.user_id) AS roles, \
-                 (SELECT authz_version FROM users WHERE users.id = sessions.user_id) AS authz_version"
+                 (SELECT authz_version FROM users WHERE users.id = sessions.user_id) AS authz_version, \
+                 (SELECT email_verified_at FROM users WHERE users.id = sessions.user_id) AS email_verified_at"
             )
         };
     }
@@ -235,9 +238,10 @@ pub async fn evict_sessions_beyond(
 
 /// For a session that exists, is not revoked and has not passed its
 /// absolute limit (what an access token's `sid` must satisfy): its user and
-/// that user's current `authz_version`.
-pub async fn live_session_owner(db: &Db, id: &str, now: i64) -> Result<Option<(String, i64)>, sqlx::Error> {
-    let sql = "SELECT s.user_id, u.authz_version FROM sessions s JOIN users u ON u.id = s.user_id \
+/// that user's current `authz_version` and whether their email is verified.
+pub async fn live_session_owner(db: &Db, id: &str, now: i64) -> Result<Option<(String, i64, bool)>, sqlx::Error> {
+    let sql = "SELECT s.user_id, u.authz_version, u.email_verified_at IS NOT NULL \
+               FROM sessions s JOIN users u ON u.id = s.user_id \
                WHERE s.id = $1 AND s.revoked_at IS NULL AND s.absolute_expires_at > $2";
     on_pool!(db, read, |pool| sqlx::query_as(sql).bind(id).bind(now).fetch_optional(pool).await)
 }
