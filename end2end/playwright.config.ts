@@ -10,6 +10,7 @@
  * |-------------|------------------------------|------------------------------------------------|
  * | `default`   | 3100 (`E2E_PORT`)            | defaults (900 s access life, 300 s lead), an admin seeded |
  * | `short-ttl` | 3101 (`E2E_SHORT_TTL_PORT`)  | `AUTH_ACCESS_TTL_SECS=302`: the refresh is due 2 s after issue |
+ * | `verified`  | 3102 (`E2E_VERIFIED_PORT`)   | `AUTH_REQUIRE_VERIFIED_EMAIL=on`, mail to maildev |
  *
  * Both run with `AUTH_RATE_LIMITS=off`: the suite registers a fresh user
  * per test from one address, beyond the 10 registrations a minute the
@@ -29,6 +30,7 @@ import { ADMIN_EMAIL, ADMIN_PASSWORD } from './tests/helpers';
 
 const defaultPort = Number(process.env.E2E_PORT ?? '3100');
 const shortTtlPort = Number(process.env.E2E_SHORT_TTL_PORT ?? '3101');
+const verifiedPort = Number(process.env.E2E_VERIFIED_PORT ?? '3102');
 const externalBaseUrl = process.env.BASE_URL;
 export const smtpPort = Number(process.env.E2E_SMTP_PORT ?? '1025');
 export const maildevPort = Number(process.env.E2E_MAILDEV_PORT ?? '1080');
@@ -50,6 +52,8 @@ function server(port: number, env: Record<string, string>) {
 
 /** Specs that need the short access life; everything else runs on `default`. */
 const SHORT_TTL_SPECS = /short-ttl\.spec\.ts$/;
+/** Specs that need `AUTH_REQUIRE_VERIFIED_EMAIL=on`. */
+const VERIFIED_SPECS = /require-verified\.spec\.ts$/;
 
 export default defineConfig({
   testDir: './tests',
@@ -84,10 +88,11 @@ export default defineConfig({
   },
 
   projects: externalBaseUrl
-    ? [{ name: 'default', testIgnore: SHORT_TTL_SPECS, use: { baseURL: externalBaseUrl } }]
+    ? [{ name: 'default', testIgnore: [SHORT_TTL_SPECS, VERIFIED_SPECS], use: { baseURL: externalBaseUrl } }]
     : [
-        { name: 'default', testIgnore: SHORT_TTL_SPECS, use: { baseURL: url(defaultPort) } },
+        { name: 'default', testIgnore: [SHORT_TTL_SPECS, VERIFIED_SPECS], use: { baseURL: url(defaultPort) } },
         { name: 'short-ttl', testMatch: SHORT_TTL_SPECS, use: { baseURL: url(shortTtlPort) } },
+        { name: 'verified', testMatch: VERIFIED_SPECS, use: { baseURL: url(verifiedPort) } },
       ],
 
   webServer: externalBaseUrl
@@ -107,5 +112,9 @@ export default defineConfig({
           AUTH_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
         }),
         server(shortTtlPort, { AUTH_ACCESS_TTL_SECS: '302' }),
+        server(verifiedPort, {
+          AUTH_REQUIRE_VERIFIED_EMAIL: 'on',
+          AUTH_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+        }),
       ],
 });

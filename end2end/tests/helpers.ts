@@ -33,7 +33,7 @@ export const SESSION_PATH = '/api/auth/session';
 
 /** The `SessionInfo` of the contract (register, login, refresh, session). */
 export interface SessionInfo {
-  user: { id: string; email: string; roles: string[] };
+  user: { id: string; email: string; roles: string[]; email_verified: boolean };
   session_id: string;
   access_expires_at: number;
   refresh_expires_at: number;

@@ -15,6 +15,9 @@ pub fn VerifyBanner(
     email: String,
     /// Whether the API refuses the user until they confirm.
     blocking: bool,
+    /// More actions beside "Send the link again" (the card's sign-out).
+    #[prop(optional)]
+    children: Option<Children>,
 ) -> impl IntoView {
     let session = use_session();
     let resend = Action::new_local(|(): &()| api::resend_verification());
@@ -52,15 +55,18 @@ pub fn VerifyBanner(
             <h2 id="verify-heading">{heading}</h2>
             <p>{text}</p>
             {outcome}
-            <BusyButton
-                label="Send the link again"
-                busy_label="Sending…"
-                busy=pending
-                on_press=Callback::new(move |()| {
-                    resend.dispatch(());
-                })
-                test_id="verify-resend"
-            />
+            <div class="button-row">
+                <BusyButton
+                    label="Send the link again"
+                    busy_label="Sending…"
+                    busy=pending
+                    on_press=Callback::new(move |()| {
+                        resend.dispatch(());
+                    })
+                    test_id="verify-resend"
+                />
+                {children.map(|children| children())}
+            </div>
         </section>
     }
 }

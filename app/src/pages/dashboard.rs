@@ -39,8 +39,9 @@ fn Gate() -> impl IntoView {
     view! {
         <Show when=blocked fallback=|| view! { <Overview/> }>
             <div class="dashboard">
-                <VerifyBanner email=email() blocking=true/>
-                <SignOut/>
+                <VerifyBanner email=email() blocking=true>
+                    <SignOut/>
+                </VerifyBanner>
             </div>
         </Show>
     }
