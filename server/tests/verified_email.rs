@@ -62,3 +62,21 @@ async fn the_seeded_admin_counts_as_verified() {
     // Assert
     assert!(admin.info.user.email_verified);
 }
+
+#[tokio::test]
+async fn a_verification_link_verifies_its_own_user_and_no_other() {
+    // Arrange: two users; the link of one is used in the other's browser.
+    let app = TestApp::spawn().await;
+    let (owner, other) = (app.new_user().await, app.new_user().await);
+    let token = app.wait_for_mail(&owner.email, VERIFY_MAIL, 1).await.link_token("/verify");
+
+    // Act
+    let response = app.post_json("/api/auth/email/verify", &other.jar, &json!({ "token": token })).await;
+
+    // Assert
+    assert_status(&response, 204);
+    let owner_me: Value = app.me(&owner.jar).await.json();
+    let other_me: Value = app.me(&other.jar).await.json();
+    assert_eq!(owner_me["email_verified"], true);
+    assert_eq!(other_me["email_verified"], false);
+}
