@@ -85,13 +85,6 @@ impl Maildev {
     }
 }
 
-/// The token of the `page` link in a mail's text.
-fn link_token(text: &str, page: &str) -> String {
-    let marker = format!("{page}?token=");
-    let at = text.find(&marker).unwrap_or_else(|| panic!("no {marker} link in:\n{text}"));
-    text[at + marker.len()..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
-}
-
 #[tokio::test]
 async fn mail_goes_out_over_smtp() {
     // Arrange

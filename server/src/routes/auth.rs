@@ -25,7 +25,11 @@ use crate::{
     ops,
     sessions::{self, Issued},
     state::AppState,
-    store::{self, sessions::RevokeReason, users::PasswordUpdate},
+    store::{
+        self,
+        sessions::RevokeReason,
+        users::{PasswordUpdate, UserRow},
+    },
 };
 
 pub fn routes() -> Routes {
@@ -232,6 +236,31 @@ async fn current_session(
     Ok(Json(sessions::info_for_access(&row, &user.claims, store::now())))
 }
 
+/// Checks the signed-in caller's current password before a sensitive
+/// change, under the sign-in budget of their email: a stolen access token
+/// buys no extra guesses. A wrong one is `401 invalid_credentials`, counted
+/// and audited with `failure` as the detail. Returns the account.
+pub(super) async fn confirm_password(
+    state: &AppState,
+    user: &AuthUser,
+    client: &Client,
+    password: String,
+    failure: &str,
+) -> Result<UserRow, ApiError> {
+    let account = store::users::find_user_by_id(&state.db, user.user_id()).await?.ok_or(ApiError::Unauthenticated)?;
+    let limit_key = format!("email:{}", account.email);
+    state.limits.login_by_email.acquire(&limit_key)?;
+    let password = if password.chars().count() > MAX_PASSWORD_CHARS { String::new() } else { password };
+    if !state.passwords.verify(password, Some(account.password_hash.clone())).await? {
+        state.metrics.login(LoginOutcome::InvalidCredentials);
+        let event = Event::new(EventKind::LoginFailed).user(&account.id).session(user.session_id()).client(client);
+        state.audit.record(event.detail(failure));
+        return Err(ApiError::InvalidCredentials);
+    }
+    state.limits.login_by_email.forgive(&limit_key);
+    Ok(account)
+}
+
 /// Changes the caller's password and signs out every other session (their
 /// refresh tokens at once, their access tokens within a second); this one
 /// stays signed in. A wrong current password counts against the sign-in
@@ -242,25 +271,8 @@ async fn change_password(
     user: AuthUser,
     Json(body): Json<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
-    let account = store::users::find_user_by_id(&state.db, user.user_id()).await?.ok_or(ApiError::Unauthenticated)?;
-    // The same budget as signing in with this email: a stolen access token
-    // buys no extra guesses.
-    let limit_key = format!("email:{}", account.email);
-    state.limits.login_by_email.acquire(&limit_key)?;
-    let current =
-        if body.current_password.chars().count() > MAX_PASSWORD_CHARS { String::new() } else { body.current_password };
-    if !state.passwords.verify(current, Some(account.password_hash)).await? {
-        state.metrics.login(LoginOutcome::InvalidCredentials);
-        state.audit.record(
-            Event::new(EventKind::LoginFailed)
-                .user(user.user_id())
-                .session(user.session_id())
-                .client(&client)
-                .detail("wrong current password on password change"),
-        );
-        return Err(ApiError::InvalidCredentials);
-    }
-    state.limits.login_by_email.forgive(&limit_key);
+    confirm_password(&state, &user, &client, body.current_password, "wrong current password on password change")
+        .await?;
     let password = NewPassword::parse(body.new_password).map_err(|err| err.at(InputField::NewPassword))?;
     let hash = state.passwords.hash(password.into_inner()).await?;
     let actor = Actor { user_id: Some(user.user_id()), client: Some(&client) };

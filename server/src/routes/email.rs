@@ -14,12 +14,11 @@ use super::Routes;
 use crate::{
     audit::{Actor, Event, EventKind},
     client::Client,
-    domain::{Email, MAX_PASSWORD_CHARS},
+    domain::Email,
     error::ApiError,
     extract::AuthUser,
     links::{self, Purpose},
     mail::messages,
-    metrics::LoginOutcome,
     sessions,
     state::AppState,
     store::{self, users::EmailChange},
@@ -41,17 +40,8 @@ async fn change(
     user: AuthUser,
     Json(body): Json<EmailChangeRequest>,
 ) -> Result<StatusCode, ApiError> {
-    let account = store::users::find_user_by_id(&state.db, user.user_id()).await?.ok_or(ApiError::Unauthenticated)?;
-    let limit_key = format!("email:{}", account.email);
-    state.limits.login_by_email.acquire(&limit_key)?;
-    let password = if body.password.chars().count() > MAX_PASSWORD_CHARS { String::new() } else { body.password };
-    if !state.passwords.verify(password, Some(account.password_hash.clone())).await? {
-        state.metrics.login(LoginOutcome::InvalidCredentials);
-        let event = Event::new(EventKind::LoginFailed).user(&account.id).client(&client);
-        state.audit.record(event.detail("wrong password on email change"));
-        return Err(ApiError::InvalidCredentials);
-    }
-    state.limits.login_by_email.forgive(&limit_key);
+    let account =
+        super::auth::confirm_password(&state, &user, &client, body.password, "wrong password on email change").await?;
     let new_email = Email::parse(&body.new_email).map_err(|err| err.at(InputField::NewEmail))?;
     if new_email.as_str() == account.email {
         return Err(ApiError::invalid_field(InputField::NewEmail, "that is already your address"));

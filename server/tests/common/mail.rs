@@ -28,13 +28,16 @@ impl ReceivedMail {
     /// The token of the link to `page` (`/reset`, `/verify`) in the body.
     #[track_caller]
     pub fn link_token(&self, page: &str) -> String {
-        let marker = format!("{page}?token=");
-        let at = self.body.find(&marker).unwrap_or_else(|| panic!("no {marker} link in the mail:\n{}", self.body));
-        self.body[at + marker.len()..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-            .collect()
+        link_token(&self.body, page)
     }
+}
+
+/// The token of the link to `page` in a mail's text.
+#[track_caller]
+pub fn link_token(text: &str, page: &str) -> String {
+    let marker = format!("{page}?token=");
+    let at = text.find(&marker).unwrap_or_else(|| panic!("no {marker} link in the mail:\n{text}"));
+    text[at + marker.len()..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
 }
 
 impl TestApp {

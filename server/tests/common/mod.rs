@@ -39,7 +39,7 @@ pub use self::asserts::{
 #[allow(unused_imports)]
 pub use self::cookies::{Jar, SetCookie};
 #[allow(unused_imports)]
-pub use self::mail::{ReceivedMail, read_outbox};
+pub use self::mail::{ReceivedMail, link_token, read_outbox};
 
 pub const DEFAULT_ACCESS_COOKIE: &str = "__Host-access";
 pub const DEFAULT_REFRESH_COOKIE: &str = "__Secure-refresh";
