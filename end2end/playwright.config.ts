@@ -11,8 +11,12 @@
  * | `default`   | 3100 (`E2E_PORT`)            | defaults (900 s access life, 300 s lead), an admin seeded |
  * | `short-ttl` | 3101 (`E2E_SHORT_TTL_PORT`)  | `AUTH_ACCESS_TTL_SECS=302`: the refresh is due 2 s after issue |
  * | `verified`  | 3102 (`E2E_VERIFIED_PORT`)   | `AUTH_REQUIRE_VERIFIED_EMAIL=on`, mail to maildev |
+ * | `mfa`       | 3103 (`E2E_MFA_PORT`)        | `AUTH_REQUIRE_MFA=admins`, `AUTH_STEP_UP_SECS=5`, an admin seeded, mail to maildev |
  *
- * Both run with `AUTH_RATE_LIMITS=off`: the suite registers a fresh user
+ * The `mfa` project runs the `mfa-*.spec.ts` files (two-step verification,
+ * step-up, the MFA policy and their screenshots); `default` runs the rest.
+ *
+ * All run with `AUTH_RATE_LIMITS=off`: the suite registers a fresh user
  * per test from one address, beyond the 10 registrations a minute the
  * limits allow.
  *
@@ -31,6 +35,7 @@ import { ADMIN_EMAIL, ADMIN_PASSWORD } from './tests/helpers';
 const defaultPort = Number(process.env.E2E_PORT ?? '3100');
 const shortTtlPort = Number(process.env.E2E_SHORT_TTL_PORT ?? '3101');
 const verifiedPort = Number(process.env.E2E_VERIFIED_PORT ?? '3102');
+const mfaPort = Number(process.env.E2E_MFA_PORT ?? '3103');
 const externalBaseUrl = process.env.BASE_URL;
 export const smtpPort = Number(process.env.E2E_SMTP_PORT ?? '1025');
 export const maildevPort = Number(process.env.E2E_MAILDEV_PORT ?? '1080');
@@ -54,6 +59,8 @@ function server(port: number, env: Record<string, string>) {
 const SHORT_TTL_SPECS = /short-ttl\.spec\.ts$/;
 /** Specs that need `AUTH_REQUIRE_VERIFIED_EMAIL=on`. */
 const VERIFIED_SPECS = /require-verified\.spec\.ts$/;
+/** Specs that need `AUTH_REQUIRE_MFA=admins` and a 5 s step-up window. */
+const MFA_SPECS = /mfa-.*\.spec\.ts$/;
 
 export default defineConfig({
   testDir: './tests',
@@ -88,11 +95,22 @@ export default defineConfig({
   },
 
   projects: externalBaseUrl
-    ? [{ name: 'default', testIgnore: [SHORT_TTL_SPECS, VERIFIED_SPECS], use: { baseURL: externalBaseUrl } }]
+    ? [
+        {
+          name: 'default',
+          testIgnore: [SHORT_TTL_SPECS, VERIFIED_SPECS, MFA_SPECS],
+          use: { baseURL: externalBaseUrl },
+        },
+      ]
     : [
-        { name: 'default', testIgnore: [SHORT_TTL_SPECS, VERIFIED_SPECS], use: { baseURL: url(defaultPort) } },
+        {
+          name: 'default',
+          testIgnore: [SHORT_TTL_SPECS, VERIFIED_SPECS, MFA_SPECS],
+          use: { baseURL: url(defaultPort) },
+        },
         { name: 'short-ttl', testMatch: SHORT_TTL_SPECS, use: { baseURL: url(shortTtlPort) } },
         { name: 'verified', testMatch: VERIFIED_SPECS, use: { baseURL: url(verifiedPort) } },
+        { name: 'mfa', testMatch: MFA_SPECS, use: { baseURL: url(mfaPort) } },
       ],
 
   webServer: externalBaseUrl
@@ -114,6 +132,14 @@ export default defineConfig({
         server(shortTtlPort, { AUTH_ACCESS_TTL_SECS: '302' }),
         server(verifiedPort, {
           AUTH_REQUIRE_VERIFIED_EMAIL: 'on',
+          AUTH_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+        }),
+        // Its own database, so the seeded admin here is not the default one.
+        server(mfaPort, {
+          AUTH_REQUIRE_MFA: 'admins',
+          AUTH_STEP_UP_SECS: '5',
+          AUTH_ADMIN_EMAIL: ADMIN_EMAIL,
+          AUTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
           AUTH_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
         }),
       ],

@@ -16,6 +16,14 @@ pub fn sentence(message: &str) -> String {
     out
 }
 
+/// The refusal of a rate limit (`429`), with the wait from `Retry-After`.
+pub fn too_many_attempts(retry_after_secs: Option<u64>) -> String {
+    match retry_after_secs {
+        Some(secs) => format!("Too many attempts, try again in {secs} s."),
+        None => "Too many attempts, try again later.".to_owned(),
+    }
+}
+
 /// `m:ss`, or `h:mm:ss` from an hour up.
 pub fn clock_duration(secs: i64) -> String {
     let secs = secs.max(0);
@@ -124,6 +132,12 @@ mod tests {
         assert_eq!(sentence("wrong email or password"), "Wrong email or password.");
         assert_eq!(sentence("Done!"), "Done!");
         assert_eq!(sentence("  "), "");
+    }
+
+    #[test]
+    fn a_rate_limit_says_how_long_to_wait_when_it_knows() {
+        assert_eq!(too_many_attempts(Some(37)), "Too many attempts, try again in 37 s.");
+        assert_eq!(too_many_attempts(None), "Too many attempts, try again later.");
     }
 
     #[test]

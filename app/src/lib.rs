@@ -5,12 +5,15 @@
 //!
 //! - [`shell`]: the HTML document the server renders around [`App`],
 //!   including the session data island ([`session::BootstrapData`]).
-//! - [`App`]: meta context, session context, stylesheet and the routes.
-//! - [`pages`]: one module per route (dashboard, admin, sign in, register,
-//!   not found) and the 403 page.
+//! - [`App`]: meta context, session context, the step-up dialog, stylesheet
+//!   and the routes.
+//! - [`pages`]: one module per route (dashboard, security, admin, sign in
+//!   with its second step, register, not found) and the 403 page.
 //! - [`components`]: the route guards, the header, the credentials form,
 //!   the token status, session list and password form of the dashboard, a
-//!   busy button.
+//!   busy button, the one-time code field, and the step-up dialog with
+//!   [`with_step_up`](components::with_step_up), which every sensitive call
+//!   goes through.
 //! - [`session`]: what the app knows about the session; in the browser, the
 //!   refresh scheduler and its coordination between tabs.
 //! - [`api`]: the browser's calls to the JSON API; the network code exists
@@ -37,8 +40,8 @@ use leptos_router::{
 };
 
 use crate::{
-    components::SiteHeader,
-    pages::{Admin, ConfirmEmail, Dashboard, Forgot, Login, NotFound, Register, Reset, UndoEmail, Verify},
+    components::{SiteHeader, StepUpDialog, provide_step_up},
+    pages::{Admin, ConfirmEmail, Dashboard, Forgot, Login, NotFound, Register, Reset, Security, UndoEmail, Verify},
     session::{BootstrapData, provide_session_context},
 };
 
@@ -97,7 +100,7 @@ fn content_security_policy() {
     }
 }
 
-/// The application: a header and the routed pages.
+/// The application: a header, the routed pages and the step-up dialog.
 #[component]
 pub fn App() -> impl IntoView {
     // Lets `<Title>` anywhere below write into `<head>`.
@@ -105,6 +108,8 @@ pub fn App() -> impl IntoView {
     // Before any page: they all read it, and in the browser this starts the
     // refresh scheduler.
     provide_session_context();
+    // Before any page too: their sensitive calls may ask for a fresh proof.
+    provide_step_up();
 
     view! {
         <Title text="Cookie Auth"/>
@@ -114,6 +119,7 @@ pub fn App() -> impl IntoView {
             <main class="site-main">
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("/") view=Dashboard/>
+                    <Route path=path!("/security") view=Security/>
                     <Route path=path!("/admin") view=Admin/>
                     <Route path=path!("/login") view=Login/>
                     <Route path=path!("/register") view=Register/>
@@ -124,6 +130,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/undo-email") view=UndoEmail/>
                 </Routes>
             </main>
+            // One dialog for the whole app, opened by `with_step_up`.
+            <StepUpDialog/>
         </Router>
     }
 }

@@ -16,7 +16,7 @@ import {
 /** Satisfies the password rules (8 to 1024 characters). */
 export const PASSWORD = 'Correct-Horse-Battery-42';
 
-/** The admin the `default` server seeds (see `playwright.config.ts`). */
+/** The admin the `default` and `mfa` servers seed (see `playwright.config.ts`). */
 export const ADMIN_EMAIL = 'admin@example.com';
 export const ADMIN_PASSWORD = 'admin-password-123';
 
@@ -39,6 +39,12 @@ export interface SessionInfo {
   refresh_expires_at: number;
   expires_in: number;
   server_time: number;
+  /** When the user last proved themselves (sign-in or step-up), Unix seconds. */
+  auth_time: number;
+  /** How they did (`pwd`, `otp`, `mfa`, …). */
+  amr: string[];
+  /** `AUTH_REQUIRE_MFA` covers the user, who has no second factor yet. */
+  mfa_enrolment_required: boolean;
 }
 
 /** What the server hands the page in its data island. */

@@ -52,6 +52,14 @@ pub enum EventKind {
     EmailChangeRequested,
     EmailChanged,
     EmailChangeUndone,
+    MfaEnrolled,
+    MfaDisabled,
+    MfaSucceeded,
+    MfaFailed,
+    RecoveryCodeUsed,
+    RecoveryCodesRegenerated,
+    MfaReset,
+    SteppedUp,
 }
 
 impl EventKind {
@@ -77,11 +85,19 @@ impl EventKind {
             Self::EmailChangeRequested => "email_change_requested",
             Self::EmailChanged => "email_changed",
             Self::EmailChangeUndone => "email_change_undone",
+            Self::MfaEnrolled => "mfa_enrolled",
+            Self::MfaDisabled => "mfa_disabled",
+            Self::MfaSucceeded => "mfa_succeeded",
+            Self::MfaFailed => "mfa_failed",
+            Self::RecoveryCodeUsed => "recovery_code_used",
+            Self::RecoveryCodesRegenerated => "recovery_codes_regenerated",
+            Self::MfaReset => "mfa_reset",
+            Self::SteppedUp => "stepped_up",
         }
     }
 
     /// Every kind, for validating a filter.
-    pub const ALL: [EventKind; 20] = [
+    pub const ALL: [EventKind; 28] = [
         Self::Registered,
         Self::LoginSucceeded,
         Self::LoginFailed,
@@ -102,6 +118,14 @@ impl EventKind {
         Self::EmailChangeRequested,
         Self::EmailChanged,
         Self::EmailChangeUndone,
+        Self::MfaEnrolled,
+        Self::MfaDisabled,
+        Self::MfaSucceeded,
+        Self::MfaFailed,
+        Self::RecoveryCodeUsed,
+        Self::RecoveryCodesRegenerated,
+        Self::MfaReset,
+        Self::SteppedUp,
     ];
 }
 

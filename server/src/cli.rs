@@ -72,6 +72,12 @@ pub enum UserCommand {
         /// The account's email address.
         email: String,
     },
+    /// Remove every second factor and recovery code of an account (its
+    /// owner lost them; check who they are first). Mailed to the account.
+    MfaReset {
+        /// The account's email address.
+        email: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -232,6 +238,14 @@ async fn act(state: &AppState, command: Command) -> Result<(), Failure> {
             store::users::mark_email_verified(&state.db, &user.id, &user.email, store::now()).await?;
             state.audit.record(Event::new(EventKind::EmailVerified).user(&user.id).detail("by command line"));
             println!("{} is verified", user.email);
+        }
+        Command::User(UserCommand::MfaReset { email }) => {
+            let user = find_user(state, &email).await?;
+            if ops::reset_second_factors(state, &user.id, Actor::default()).await? {
+                println!("removed every second factor of {}", user.email);
+            } else {
+                println!("{} has no second factor", user.email);
+            }
         }
         Command::Sessions(SessionsCommand::Revoke { user }) => {
             let user = find_user(state, &user).await?;

@@ -79,6 +79,19 @@ pub enum ApiError {
     /// 410: a mailed link past its life.
     #[error("this link has expired; ask for a new one")]
     LinkExpired,
+    /// 403: a sensitive action and the session's last proof is older than
+    /// `AUTH_STEP_UP_SECS`.
+    #[error("confirm it's you to continue: prove yourself again, then retry")]
+    StepUpRequired,
+    /// 403: `AUTH_REQUIRE_MFA` covers the caller, who has no second factor.
+    #[error("your account needs two-step verification: set it up to continue")]
+    MfaEnrolmentRequired,
+    /// 401: no live pending sign-in for a second step.
+    #[error("this sign-in has expired or was already used; sign in again")]
+    MfaPendingInvalid,
+    /// 401: a wrong, used or stale one-time code.
+    #[error("that code is not valid; check it and try again")]
+    CodeInvalid,
     /// 500: a bug or an unexpected failure. Logged, never shown.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -93,8 +106,14 @@ impl ApiError {
             | Self::InvalidCredentials
             | Self::RefreshInvalid
             | Self::RefreshExpired
-            | Self::RefreshReused => StatusCode::UNAUTHORIZED,
-            Self::Forbidden | Self::CsrfRejected | Self::EmailUnverified => StatusCode::FORBIDDEN,
+            | Self::RefreshReused
+            | Self::MfaPendingInvalid
+            | Self::CodeInvalid => StatusCode::UNAUTHORIZED,
+            Self::Forbidden
+            | Self::CsrfRejected
+            | Self::EmailUnverified
+            | Self::StepUpRequired
+            | Self::MfaEnrolmentRequired => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::EmailTaken => StatusCode::CONFLICT,
@@ -150,6 +169,10 @@ impl ApiError {
             Self::LinkUsed => ErrorCode::LinkUsed,
             Self::LinkExpired => ErrorCode::LinkExpired,
             Self::EmailUnverified => ErrorCode::EmailUnverified,
+            Self::StepUpRequired => ErrorCode::StepUpRequired,
+            Self::MfaEnrolmentRequired => ErrorCode::MfaEnrolmentRequired,
+            Self::MfaPendingInvalid => ErrorCode::MfaPendingInvalid,
+            Self::CodeInvalid => ErrorCode::CodeInvalid,
         }
     }
 
@@ -208,6 +231,7 @@ impl IntoResponse for ApiError {
         let status = self.status();
         let field = match &self {
             Self::InvalidInput { field, .. } => *field,
+            Self::CodeInvalid => Some(InputField::Code),
             _ => None,
         };
         let body = ErrorBody { error: self.code(), message: self.to_string(), field };

@@ -21,7 +21,8 @@
 //! 5. [`state`]: [`state::AppState`], shared by every handler.
 //! 6. Services. [`sessions`]: starting, rotating and ending sessions (every
 //!    revocation goes through it); [`links`]: single-use links mailed to
-//!    users; [`notices`]: security notices mailed to users; [`ops`]:
+//!    users; [`notices`]: security notices mailed to users; [`factors`]:
+//!    second factors, pending sign-ins and freshness; [`ops`]:
 //!    operator actions shared by the API and the command line.
 //! 7. The HTTP edge. [`extract`]: `AuthUser`, `RequireRole`, `Client` and
 //!    the CSRF guard; [`routes`]: the HTTP surface, one module per
@@ -46,6 +47,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod factors;
 pub mod links;
 pub mod mail;
 pub mod maintenance;

@@ -51,9 +51,27 @@ pub enum RefreshOutcome {
     Unavailable,
 }
 
+/// How a second-factor check ended (sign-in second step or step-up).
+#[derive(Debug, Clone, Copy)]
+pub enum FactorOutcome {
+    Success,
+    WrongCode,
+    /// The pending sign-in was missing, expired, used or out of tries.
+    PendingInvalid,
+    RateLimited,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FactorLabels {
+    /// `totp`, `recovery`, `password` or `passkey`.
+    method: &'static str,
+    outcome: &'static str,
+}
+
 pub struct Metrics {
     registry: Registry,
     logins: Family<Outcome, Counter>,
+    factors: Family<FactorLabels, Counter>,
     refreshes: Family<Outcome, Counter>,
     requests: Family<RequestLabels, Histogram>,
     active_sessions: Gauge,
@@ -76,6 +94,7 @@ impl Default for Metrics {
     fn default() -> Self {
         let logins = Family::<Outcome, Counter>::default();
         let refreshes = Family::<Outcome, Counter>::default();
+        let factors = Family::<FactorLabels, Counter>::default();
         // 0.25 ms … 4 s: a refresh is about a millisecond, a login (Argon2)
         // tens of milliseconds.
         let requests = Family::<RequestLabels, Histogram>::new_with_constructor(|| {
@@ -87,6 +106,11 @@ impl Default for Metrics {
         registry.register("auth_logins", "Sign-in attempts by outcome", logins.clone());
         registry.register("auth_refreshes", "Refresh attempts by outcome", refreshes.clone());
         registry.register(
+            "auth_second_factor_checks",
+            "Second-factor checks (sign-in second step, step-up) by method and outcome",
+            factors.clone(),
+        );
+        registry.register(
             "http_request_duration_seconds",
             "Time to answer a request, by method, route and status",
             requests.clone(),
@@ -97,7 +121,16 @@ impl Default for Metrics {
             "Audit events that could not be stored (queue full, or the database failed twice)",
             audit_dropped.clone(),
         );
-        Self { registry, logins, refreshes, requests, active_sessions, counted_at: Default::default(), audit_dropped }
+        Self {
+            registry,
+            logins,
+            factors,
+            refreshes,
+            requests,
+            active_sessions,
+            counted_at: Default::default(),
+            audit_dropped,
+        }
     }
 }
 
@@ -109,6 +142,18 @@ impl Metrics {
             LoginOutcome::RateLimited => "rate_limited",
         };
         self.logins.get_or_create(&Outcome { outcome }).inc();
+    }
+
+    /// Counts a second-factor check; `method` is `totp`, `recovery`,
+    /// `password` or `passkey`.
+    pub fn factor(&self, method: &'static str, outcome: FactorOutcome) {
+        let outcome = match outcome {
+            FactorOutcome::Success => "success",
+            FactorOutcome::WrongCode => "wrong_code",
+            FactorOutcome::PendingInvalid => "pending_invalid",
+            FactorOutcome::RateLimited => "rate_limited",
+        };
+        self.factors.get_or_create(&FactorLabels { method, outcome }).inc();
     }
 
     pub fn refresh(&self, outcome: RefreshOutcome) {

@@ -28,6 +28,9 @@ pub enum Notice {
     PasswordChanged { by_reset: bool },
     /// A rotated refresh token was presented again; the session was ended.
     SessionReused,
+    /// Two-step verification changed (turned on or off, codes remade, reset
+    /// by an admin) or a recovery code was used; `what` says which.
+    SecondFactor { what: String },
 }
 
 /// Queues `notice` to user `user_id` in the background.
@@ -40,7 +43,9 @@ pub fn send(state: &AppState, user_id: &str, notice: Notice, client: &Client) {
     });
 }
 
-async fn queue(state: &AppState, user_id: &str, notice: Notice, client: &Client) -> Result<(), ApiError> {
+/// Queues `notice` now, for callers that must know it is in the queue
+/// before they return (a one-shot command exits right after).
+pub async fn queue(state: &AppState, user_id: &str, notice: Notice, client: &Client) -> Result<(), ApiError> {
     let Some(user) = store::users::find_user_by_id(&state.db, user_id).await? else { return Ok(()) };
     let now = state.now();
     let device = describe_user_agent(client.user_agent.as_deref());
@@ -57,6 +62,9 @@ async fn queue(state: &AppState, user_id: &str, notice: Notice, client: &Client)
             messages::password_changed(&state.config, &user.email, by_reset, &device, &when)
         }
         Notice::SessionReused => messages::session_reused(&state.config, &user.email, &device, &when),
+        Notice::SecondFactor { what } => {
+            messages::second_factor_changed(&state.config, &user.email, &what, &device, &when)
+        }
     };
     state.mail.enqueue(mail, now + NOTICE_TTL_SECS).await
 }

@@ -9,8 +9,10 @@ use app::types::InputField;
 use crate::{
     audit::{Actor, Event, EventKind},
     auth::{keys, mac_keys},
+    client::Client,
     domain::{Email, NewPassword, Roles},
     error::ApiError,
+    notices::{self, Notice},
     state::AppState,
     store::{
         self,
@@ -37,6 +39,8 @@ pub async fn create_user(
         created_at: now,
         authz_version: 0,
         email_verified_at: None,
+        mfa_enrolled_at: None,
+        has_totp: false,
     };
     if !store::users::insert_user(&state.db, &user).await? {
         return Err(ApiError::EmailTaken);
@@ -70,6 +74,24 @@ pub async fn set_roles(state: &AppState, user: &UserRow, roles: &Roles, actor: A
     let event = Event::new(EventKind::RoleChanged).user(&user.id);
     state.audit.record(actor.stamp(event, &format!("{before} -> {after}")));
     store::users::find_user_by_id(&state.db, &user.id).await?.ok_or(ApiError::NotFound)
+}
+
+/// Removes every second factor and recovery code of a user (one who lost
+/// them all, after the operator checked who they are). Audited and mailed
+/// to the user. `Ok(false)`: the user had none.
+pub async fn reset_second_factors(state: &AppState, user_id: &str, actor: Actor<'_>) -> Result<bool, ApiError> {
+    if !store::mfa::reset_factors(&state.db, user_id, store::now()).await? {
+        return Ok(false);
+    }
+    state.gate.forget_user(user_id);
+    tracing::info!(user_id = %user_id, "second factors reset");
+    state.audit.record(actor.stamp(Event::new(EventKind::MfaReset).user(user_id), "every second factor removed"));
+    let what = "an administrator removed its second factors; set up a new one".to_owned();
+    let client = actor.client.cloned().unwrap_or(Client { ip: None, user_agent: None });
+    if let Err(err) = notices::queue(state, user_id, Notice::SecondFactor { what }, &client).await {
+        tracing::warn!(error = %err, user_id = %user_id, "queueing the second-factor reset notice failed");
+    }
+    Ok(true)
 }
 
 /// Makes a new signing key current (see [`keys::rotate`]) and reloads this

@@ -229,12 +229,14 @@ async fn a_sign_in_checked_against_the_old_password_cannot_start_a_session_after
         user_agent: None,
         client_ip: None,
         password_hash: &before.password_hash,
+        amr: "pwd",
     };
     let started = server::store::sessions::insert_session(&db, &late).await.expect("the insert runs");
     let current = server::store::users::find_user_by_id(&db, &before.id).await.expect("read").expect("exists");
     let fresh = server::store::sessions::NewSession {
         id: &uuid::Uuid::new_v4().to_string(),
         password_hash: &current.password_hash,
+        amr: "pwd",
         ..late
     };
     let started_fresh = server::store::sessions::insert_session(&db, &fresh).await.expect("the insert runs");

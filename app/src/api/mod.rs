@@ -17,7 +17,9 @@ pub use error::ApiError;
 
 use crate::types::{
     AdminUserView, AuthEventView, Credentials, EmailChangeRequest, ForgotPassword, LinkToken, PasswordChange,
-    PasswordReset, RoleChange, SessionInfo, SessionView, paths::encode_segment,
+    PasswordReset, RoleChange, SessionInfo, SessionView,
+    mfa::{Factors, LoginAnswer, OneTimeCode, RecoveryCodes, StepUpProof, TotpEnabled, TotpSetup},
+    paths::encode_segment,
 };
 
 const LOGIN_URL: &str = "/api/auth/login";
@@ -36,10 +38,71 @@ const CONFIRM_EMAIL_URL: &str = "/api/auth/email/confirm";
 const UNDO_EMAIL_URL: &str = "/api/auth/email/undo";
 const ADMIN_USERS_URL: &str = "/api/admin/users";
 const ADMIN_EVENTS_URL: &str = "/api/admin/events";
+const MFA_URL: &str = "/api/auth/mfa";
+/// `POST`: the second step of a sign-in; `DELETE`: turns TOTP off.
+const TOTP_URL: &str = "/api/auth/mfa/totp";
+const RECOVERY_URL: &str = "/api/auth/mfa/recovery";
+const TOTP_SETUP_URL: &str = "/api/auth/mfa/totp/setup";
+const TOTP_CONFIRM_URL: &str = "/api/auth/mfa/totp/confirm";
+const RECOVERY_CODES_URL: &str = "/api/auth/mfa/recovery-codes";
+const STEP_UP_URL: &str = "/api/auth/step-up";
 
-/// `POST /api/auth/login`: signs in; the server sets the token cookies.
-pub async fn login(credentials: &Credentials) -> Result<SessionInfo, ApiError> {
+/// `POST /api/auth/login`: checks the password. Either signs in (the server
+/// sets the token cookies) or, for an account with a second factor, asks
+/// for it: the server then holds the sign-in in a short-lived pending
+/// cookie that [`login_totp`] or [`login_recovery`] completes.
+pub async fn login(credentials: &Credentials) -> Result<LoginAnswer, ApiError> {
     transport::post_json(LOGIN_URL, credentials).await
+}
+
+/// `POST /api/auth/mfa/totp`: the second step of a sign-in, with a code
+/// from the authenticator app. `401 code_invalid`: a wrong or used code;
+/// `401 mfa_pending_invalid`: the pending sign-in is gone (sign in again).
+pub async fn login_totp(code: &OneTimeCode) -> Result<SessionInfo, ApiError> {
+    transport::post_json(TOTP_URL, code).await
+}
+
+/// `POST /api/auth/mfa/recovery`: the second step with a recovery code,
+/// which is then used up. Refusals as for [`login_totp`].
+pub async fn login_recovery(code: &OneTimeCode) -> Result<SessionInfo, ApiError> {
+    transport::post_json(RECOVERY_URL, code).await
+}
+
+/// `GET /api/auth/mfa`: the caller's second factors and how they can prove
+/// themselves again (step-up).
+pub async fn factors() -> Result<Factors, ApiError> {
+    transport::get_json(MFA_URL).await
+}
+
+/// `POST /api/auth/mfa/totp/setup`: a new TOTP secret (and its QR code),
+/// not active until [`confirm_totp`]. May answer `403 step_up_required`.
+pub async fn setup_totp() -> Result<TotpSetup, ApiError> {
+    transport::post_for_json(TOTP_SETUP_URL).await
+}
+
+/// `POST /api/auth/mfa/totp/confirm`: turns TOTP on with a first code from
+/// the app; answers the re-issued session and, for a first factor, the
+/// recovery codes. `401 code_invalid`: the code does not match.
+pub async fn confirm_totp(code: &OneTimeCode) -> Result<TotpEnabled, ApiError> {
+    transport::post_json(TOTP_CONFIRM_URL, code).await
+}
+
+/// `DELETE /api/auth/mfa/totp`: turns TOTP off (`204`).
+pub async fn disable_totp() -> Result<(), ApiError> {
+    transport::delete(TOTP_URL).await
+}
+
+/// `POST /api/auth/mfa/recovery-codes`: ten new recovery codes; the old
+/// ones stop working.
+pub async fn regenerate_recovery_codes() -> Result<RecoveryCodes, ApiError> {
+    transport::post_for_json(RECOVERY_CODES_URL).await
+}
+
+/// `POST /api/auth/step-up`: proves the user again (password or code);
+/// answers the session with a fresh `auth_time`. `401 invalid_credentials`
+/// (wrong password) or `401 code_invalid` (wrong code).
+pub async fn step_up(proof: &StepUpProof) -> Result<SessionInfo, ApiError> {
+    transport::post_json(STEP_UP_URL, proof).await
 }
 
 /// `POST /api/auth/register`: creates the account and signs it in.
@@ -137,6 +200,12 @@ pub async fn undo_email_change(body: &LinkToken) -> Result<(), ApiError> {
 pub async fn set_roles(user_id: &str, change: &RoleChange) -> Result<AdminUserView, ApiError> {
     let url = format!("{ADMIN_USERS_URL}/{}/roles", encode_segment(user_id));
     transport::put_json(&url, change).await
+}
+
+/// `DELETE /api/admin/users/{id}/mfa`: removes every second factor of the
+/// user (`204`), who then signs in with the password alone.
+pub async fn reset_user_mfa(user_id: &str) -> Result<(), ApiError> {
+    transport::delete(&format!("{ADMIN_USERS_URL}/{}/mfa", encode_segment(user_id))).await
 }
 
 /// `GET /api/admin/events?limit=N`: the newest `limit` (1 to 500) auth

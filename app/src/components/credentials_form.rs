@@ -17,12 +17,14 @@ use crate::{
     api::ApiError,
     format::sentence,
     session::use_session,
-    types::{Credentials, ErrorCode, InputField, SessionInfo, rules::PASSWORD_MIN_CHARS},
+    types::{Credentials, ErrorCode, InputField, mfa::LoginAnswer, rules::PASSWORD_MIN_CHARS},
 };
 
 /// What a credentials form dispatches: sign in or register. Pages create it
-/// with `Action::new_local`, because browser futures are not `Send`.
-pub type AuthAction = Action<Credentials, Result<SessionInfo, ApiError>>;
+/// with `Action::new_local`, because browser futures are not `Send`. A
+/// session is adopted here; the second step of a sign-in
+/// ([`LoginAnswer::SecondStep`]) is the page's to show.
+pub type AuthAction = Action<Credentials, Result<LoginAnswer, ApiError>>;
 
 /// Which of the two forms this is: sets its labels, ids and autofill hints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,7 +113,7 @@ fn field_of(error: &ApiError) -> Field {
 }
 
 /// An accessible email-and-password form that dispatches `action`, shows its
-/// progress and errors, and hands the new session to the app on success
+/// progress and errors, and hands a new session to the app on success
 /// (the page's guard then moves on).
 #[component]
 pub fn CredentialsForm(
@@ -134,7 +136,7 @@ pub fn CredentialsForm(
 
     let session = use_session();
     Effect::new(move || {
-        if let Some(Ok(info)) = value.get() {
+        if let Some(Ok(LoginAnswer::Session(info))) = value.get() {
             session.signed_in(info);
         }
     });

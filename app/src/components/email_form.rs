@@ -4,7 +4,7 @@
 
 use leptos::{ev::SubmitEvent, html, prelude::*};
 
-use super::BusyButton;
+use super::{BusyButton, use_step_up, with_step_up};
 use crate::{
     api::{self, ApiError},
     format::sentence,
@@ -41,9 +41,11 @@ pub fn EmailForm() -> impl IntoView {
     let session = use_session();
     let new_input = NodeRef::<html::Input>::new();
     let password_input = NodeRef::<html::Input>::new();
-    let ask = Action::new_local(|body: &EmailChangeRequest| {
+    // An old sign-in first proves itself again in the step-up dialog.
+    let step_up = use_step_up();
+    let ask = Action::new_local(move |body: &EmailChangeRequest| {
         let body = body.clone();
-        async move { api::change_email(&body).await }
+        async move { with_step_up(step_up, || api::change_email(&body)).await }
     });
     let pending = ask.pending();
     let value = ask.value();

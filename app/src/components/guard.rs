@@ -1,6 +1,11 @@
 //! Route guards: pages that need a session ([`RequireSession`]) and pages
 //! for signed-out visitors only ([`GuestOnly`]).
 //!
+//! An account that must have a second factor and has none yet
+//! (`mfa_enrolment_required`: the API refuses it almost everything) is sent
+//! from every signed-in page to the security page, which alone shows, until
+//! it has one.
+//!
 //! On the server the guard answers with a redirect (`302`), so a wrong
 //! visitor never sees the page; in the browser it navigates as soon as the
 //! session changes (sign-in, sign-out, a refresh refused in another tab).
@@ -14,43 +19,72 @@ use leptos_router::{
 
 use crate::{
     session::use_session,
-    types::paths::{local_path, login_href},
+    types::paths::{self, encode_query_value, is_local_path, local_path, login_href},
 };
 
 /// Shows `children` only while someone is signed in; otherwise goes to
-/// `/login`, with the reason of the sign-out and the way back.
+/// `/login`, with the reason of the sign-out and the way back. A user who
+/// must first set up a second factor goes to the security page instead
+/// (unless this is it: `enrolment`).
 #[component]
-pub fn RequireSession(children: ChildrenFn) -> impl IntoView {
+pub fn RequireSession(
+    /// This is the page where a second factor is set up: shown even to a
+    /// user who must set one up first.
+    #[prop(optional)]
+    enrolment: bool,
+    children: ChildrenFn,
+) -> impl IntoView {
     let session = use_session();
     let signed_in = move || session.session.with(Option::is_some);
+    let must_enrol =
+        move || !enrolment && session.session.with(|s| s.as_ref().is_some_and(|s| s.mfa_enrolment_required));
     let location = use_location();
-    let login = move || {
-        let search = location.search.get_untracked();
-        let here = if search.is_empty() {
-            location.pathname.get_untracked()
-        } else {
-            format!("{}?{search}", location.pathname.get_untracked())
-        };
-        login_href(session.sign_out_reason.get_untracked(), &here)
+    let (pathname, search) = (location.pathname, location.search);
+    let here = move || {
+        let search = search.get_untracked();
+        if search.is_empty() { pathname.get_untracked() } else { format!("{}?{search}", pathname.get_untracked()) }
     };
+    let login = move || login_href(session.sign_out_reason.get_untracked(), &here());
+    let enrol = move || enrolment_href(&here());
 
     if !session.session.with_untracked(Option::is_some) {
         redirect_on_server(&login());
+    } else if untrack(must_enrol) {
+        redirect_on_server(&enrol());
     }
     let navigate = use_navigate();
     Effect::new(move || {
         if !signed_in() {
             navigate(&login(), NavigateOptions { replace: true, ..Default::default() });
+        } else if must_enrol() {
+            navigate(&enrol(), NavigateOptions { replace: true, ..Default::default() });
         }
     });
 
     view! {
         <Show
-            when=signed_in
-            fallback=|| view! { <p class="muted" role="status">"Taking you to sign in…"</p> }
+            when=move || signed_in() && !must_enrol()
+            fallback=move || {
+                let message = if untrack(signed_in) {
+                    "Taking you to set up two-step verification…"
+                } else {
+                    "Taking you to sign in…"
+                };
+                view! { <p class="muted" role="status">{message}</p> }
+            }
         >
             {children()}
         </Show>
+    }
+}
+
+/// The security page, with `next` (where the user was going) to return to
+/// once a second factor is set up.
+fn enrolment_href(next: &str) -> String {
+    if next == paths::HOME || !is_local_path(next) {
+        paths::SECURITY.to_owned()
+    } else {
+        format!("{}?next={}", paths::SECURITY, encode_query_value(next))
     }
 }
 
@@ -92,3 +126,16 @@ fn redirect_on_server(path: &str) {
 /// In the browser the guard's effect navigates instead.
 #[cfg(not(feature = "ssr"))]
 fn redirect_on_server(_path: &str) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enrolment_keeps_the_way_back() {
+        assert_eq!(enrolment_href("/"), "/security");
+        assert_eq!(enrolment_href("/admin"), "/security?next=/admin");
+        assert_eq!(enrolment_href("/admin?x=1"), "/security?next=/admin%3Fx%3D1");
+        assert_eq!(enrolment_href("//evil.example"), "/security");
+    }
+}

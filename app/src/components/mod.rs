@@ -2,6 +2,7 @@
 //! read in one file.
 
 mod busy_button;
+mod code_field;
 mod credentials_form;
 mod email_form;
 mod fetched;
@@ -9,10 +10,12 @@ mod guard;
 mod password_form;
 mod session_list;
 mod site_header;
+mod step_up;
 mod token_status;
 mod verify_banner;
 
 pub use busy_button::BusyButton;
+pub use code_field::{CodeField, CodeKind, read_code};
 pub use credentials_form::{AuthAction, CredentialsForm, FormKind};
 pub use email_form::EmailForm;
 pub use fetched::Fetched;
@@ -20,5 +23,6 @@ pub use guard::{GuestOnly, RequireSession};
 pub use password_form::PasswordForm;
 pub use session_list::SessionList;
 pub use site_header::SiteHeader;
+pub use step_up::{StepUp, StepUpDialog, provide_step_up, use_step_up, with_step_up};
 pub use token_status::TokenStatus;
 pub use verify_banner::VerifyBanner;

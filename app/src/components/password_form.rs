@@ -7,13 +7,15 @@
 //! beside the field it concerns: a wrong current password (`401
 //! invalid_credentials`), a new one outside the rules (`422`). On success
 //! the server has signed out every other session of the user, so the page's
-//! session list is asked again (`on_changed`).
+//! session list is asked again (`on_changed`). A sign-in older than
+//! `AUTH_STEP_UP_SECS` proves itself again first ([`with_step_up`]).
 
 use leptos::{ev::SubmitEvent, html, prelude::*};
 
+use super::{use_step_up, with_step_up};
 use crate::{
     api::{self, ApiError},
-    format::sentence,
+    format::{sentence, too_many_attempts},
     session::use_session,
     types::{
         ErrorCode, InputField, PasswordChange,
@@ -49,13 +51,7 @@ fn describe(error: &ApiError) -> (Field, String) {
         (Some(422), _) if error.field() == Some(InputField::NewPassword) => {
             (Field::New, format!("New password must be {PASSWORD_MIN_CHARS} to {PASSWORD_MAX_CHARS} characters."))
         }
-        (Some(429), _) => {
-            let message = match error.retry_after_secs() {
-                Some(secs) => format!("Too many attempts, try again in {secs} s."),
-                None => "Too many attempts, try again later.".to_owned(),
-            };
-            (Field::Form, message)
-        }
+        (Some(429), _) => (Field::Form, too_many_attempts(error.retry_after_secs())),
         _ => (Field::Form, sentence(&error.message())),
     }
 }
@@ -75,9 +71,11 @@ pub fn PasswordForm(
     let (hydrated, set_hydrated) = signal(false);
     Effect::new(move || set_hydrated.set(true));
 
-    let change: ChangeAction = Action::new_local(|change: &PasswordChange| {
+    // An old sign-in first proves itself again in the step-up dialog.
+    let step_up = use_step_up();
+    let change: ChangeAction = Action::new_local(move |change: &PasswordChange| {
         let change = change.clone();
-        async move { api::change_password(&change).await }
+        async move { with_step_up(step_up, || api::change_password(&change)).await }
     });
     // Taken once: each call makes a new derived signal.
     let pending = change.pending();

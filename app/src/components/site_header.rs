@@ -1,6 +1,6 @@
 //! The header on every page: the app's name and the links that fit the
-//! session (sign in or register; the dashboard, and the admin page for
-//! admins).
+//! session (sign in or register; the dashboard, the security page, and the
+//! admin page for admins).
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -32,6 +32,7 @@ pub fn SiteHeader() -> impl IntoView {
                     <A href=paths::HOME exact=true>
                         "Dashboard"
                     </A>
+                    <A href=paths::SECURITY>"Security"</A>
                     <Show when=move || is_admin.get()>
                         <A href=paths::ADMIN>"Admin"</A>
                     </Show>

@@ -1,19 +1,22 @@
-//! `/`: the signed-in user's dashboard: who they are, their roles, the
-//! access token's countdown, changing the password, their sessions, and
-//! signing out.
+//! `/`: the signed-in user's dashboard: who they are, their roles, a link
+//! to the security page, the access token's countdown, changing the
+//! password and the email address, their sessions, and signing out.
 //!
 //! The server renders it signed in straight away (the session comes from
 //! [`Bootstrap`](crate::session::Bootstrap)); signed-out visitors are sent
-//! to sign in.
+//! to sign in, and an account that must first set up a second factor to
+//! the security page (both by [`RequireSession`]).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 
 use crate::{
     api::{self, ApiError},
     components::{BusyButton, EmailForm, PasswordForm, RequireSession, SessionList, TokenStatus, VerifyBanner},
     format::sentence,
     session::{SignOutReason, use_session},
+    types::paths,
 };
 
 /// The dashboard page.
@@ -78,6 +81,11 @@ fn Overview() -> impl IntoView {
                         <dd data-testid="roles">{roles}</dd>
                     </div>
                 </dl>
+                <p>
+                    <A href=paths::SECURITY attr:data-testid="security-link">
+                        "Security: two-step verification"
+                    </A>
+                </p>
                 <SignOut/>
             </section>
             <TokenStatus/>

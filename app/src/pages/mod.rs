@@ -12,6 +12,8 @@ mod mailed_link;
 mod not_found;
 mod register;
 mod reset;
+mod second_step;
+mod security;
 
 pub use admin::Admin;
 pub use dashboard::Dashboard;
@@ -22,3 +24,4 @@ pub use mailed_link::{ConfirmEmail, UndoEmail, Verify};
 pub use not_found::NotFound;
 pub use register::Register;
 pub use reset::Reset;
+pub use security::Security;

@@ -7,7 +7,7 @@ use leptos_router::components::A;
 use crate::{
     api,
     components::{AuthAction, CredentialsForm, FormKind, GuestOnly},
-    types::{Credentials, paths},
+    types::{Credentials, mfa::LoginAnswer, paths},
 };
 
 /// The registration page. On success the server sets the session cookies and
@@ -26,7 +26,7 @@ pub fn Register() -> impl IntoView {
 fn CreateAccount() -> impl IntoView {
     let register: AuthAction = Action::new_local(|credentials: &Credentials| {
         let credentials = credentials.clone();
-        async move { api::register(&credentials).await }
+        async move { api::register(&credentials).await.map(LoginAnswer::Session) }
     });
 
     view! {

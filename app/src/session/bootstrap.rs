@@ -75,6 +75,9 @@ mod tests {
             refresh_expires_at: 9_000,
             expires_in: 900,
             server_time: 1_000,
+            auth_time: 1_000,
+            amr: vec!["pwd".into()],
+            mfa_enrolment_required: false,
         };
         let bootstrap = Bootstrap { session: Some(session), refresh_lead_secs: 120, require_verified_email: true };
 

@@ -156,8 +156,9 @@ impl SessionContext {
         self.session.with(|session| session.as_ref().is_some_and(|s| s.user.roles.iter().any(|r| r == "admin")))
     }
 
-    /// A sign-in or registration succeeded in this tab: schedule its refresh
-    /// and tell the other tabs.
+    /// A sign-in or registration succeeded in this tab, or another call
+    /// answered a new session (a step-up, turning on a second factor):
+    /// schedule its refresh and tell the other tabs.
     pub fn signed_in(&self, info: SessionInfo) {
         #[cfg(feature = "hydrate")]
         self.scheduler.get_value().signed_in(info);

@@ -34,6 +34,16 @@ pub enum ErrorCode {
     LinkExpired,
     /// `AUTH_REQUIRE_VERIFIED_EMAIL`: the address is not verified yet.
     EmailUnverified,
+    /// A sensitive action needs a proof newer than `AUTH_STEP_UP_SECS`:
+    /// `POST /api/auth/step-up`, then retry.
+    StepUpRequired,
+    /// `AUTH_REQUIRE_MFA` covers the caller, who has no second factor yet.
+    MfaEnrolmentRequired,
+    /// The second step of a sign-in has no (or no longer a) pending
+    /// sign-in: it expired, was used, or failed too often. Sign in again.
+    MfaPendingInvalid,
+    /// A wrong, used or expired one-time code (TOTP or recovery).
+    CodeInvalid,
     /// A code this build does not know (a newer server): treated as a
     /// generic refusal. The server never sends it.
     #[serde(other)]
@@ -65,6 +75,10 @@ impl ErrorCode {
             Self::LinkUsed => "link_used",
             Self::LinkExpired => "link_expired",
             Self::EmailUnverified => "email_unverified",
+            Self::StepUpRequired => "step_up_required",
+            Self::MfaEnrolmentRequired => "mfa_enrolment_required",
+            Self::MfaPendingInvalid => "mfa_pending_invalid",
+            Self::CodeInvalid => "code_invalid",
             Self::Unknown => "unknown",
         }
     }
@@ -89,6 +103,12 @@ pub enum InputField {
     After,
     UserId,
     Kind,
+    /// A one-time code (TOTP or recovery).
+    Code,
+    /// A step-up proof's `method`.
+    Method,
+    /// A passkey's name.
+    Name,
     /// A field this build does not know.
     #[serde(other)]
     Unknown,

@@ -10,6 +10,7 @@
 //! never back; its `Debug` hides it so it cannot reach a log line.
 
 mod errors;
+pub mod mfa;
 pub mod paths;
 pub mod rules;
 mod sign_out;
@@ -48,6 +49,18 @@ pub struct SessionInfo {
     pub expires_in: i64,
     /// The server's clock when it answered, Unix seconds.
     pub server_time: i64,
+    /// When the user last proved themselves in this session (sign-in or
+    /// step-up), Unix seconds. Refreshing never moves it.
+    #[serde(default)]
+    pub auth_time: i64,
+    /// How they did (`mfa::amr`: `pwd`, `otp`, `hwk`, `swk`, `mfa`).
+    #[serde(default)]
+    pub amr: Vec<String>,
+    /// `AUTH_REQUIRE_MFA` covers this user and they have no second factor
+    /// yet: the app leads them to enrol one (protected routes answer
+    /// `403 mfa_enrolment_required` until then).
+    #[serde(default)]
+    pub mfa_enrolment_required: bool,
 }
 
 /// One live session of the caller (`GET /api/auth/sessions`).
@@ -68,6 +81,9 @@ pub struct AdminUserView {
     pub email: String,
     pub roles: Vec<String>,
     pub created_at: i64,
+    /// The user's second factors (which kinds, never their secrets).
+    #[serde(default)]
+    pub second_factors: Vec<mfa::SecondFactor>,
 }
 
 /// Body of register and login.

@@ -13,6 +13,10 @@ pub const LOGIN: &str = "/login";
 pub const REGISTER: &str = "/register";
 /// Users and the audit log (role `admin` only).
 pub const ADMIN: &str = "/admin";
+/// Two-step verification: the authenticator app and recovery codes
+/// (signed in only). An account that must have a second factor and has
+/// none yet is sent here from every other signed-in page.
+pub const SECURITY: &str = "/security";
 /// "Forgot your password?": asks for the address to mail a reset link to.
 pub const FORGOT: &str = "/forgot";
 /// The page a password-reset link opens (`?token=…`).
@@ -29,7 +33,7 @@ pub const LINK_PAGES: &[&str] = &[RESET, VERIFY, CONFIRM_EMAIL, UNDO_EMAIL];
 /// `/api/auth`) and returns to `next`.
 pub const RESUME: &str = "/api/auth/resume";
 /// Pages that need a signed-in user; the rest render for anyone.
-pub const PROTECTED: &[&str] = &[HOME, ADMIN];
+pub const PROTECTED: &[&str] = &[HOME, ADMIN, SECURITY];
 
 /// Everything but the unreserved characters is escaped in a query value;
 /// `/` stays, so a path reads as one.

@@ -43,6 +43,35 @@ pub fn clear_session(cookies: &Cookies, config: &Config) {
     cookies.add(build(config, &config.refresh_cookie, String::new(), REFRESH_PATH, 0));
 }
 
+/// Life of the pending second-step cookie (and its row): five minutes.
+pub const PENDING_MAX_AGE: i64 = 300;
+
+/// The name of the pending second-step cookie: `__Secure-mfa` (the
+/// prefix needs `Secure`, so plain-http setups get `mfa-pending`).
+pub fn pending_name(config: &Config) -> &'static str {
+    if config.cookie_secure { "__Secure-mfa" } else { "mfa-pending" }
+}
+
+/// Sets the cookie that carries a password sign-in to its second step:
+/// HttpOnly, `Path=/api/auth` like the refresh cookie, five minutes.
+pub fn set_pending(cookies: &Cookies, config: &Config, token: String) {
+    let mut cookie = build(config, pending_name(config), token, REFRESH_PATH, PENDING_MAX_AGE);
+    cookie.set_same_site(SameSite::Strict);
+    cookies.add(cookie);
+}
+
+/// Clears the pending second-step cookie.
+pub fn clear_pending(cookies: &Cookies, config: &Config) {
+    let mut cookie = build(config, pending_name(config), String::new(), REFRESH_PATH, 0);
+    cookie.set_same_site(SameSite::Strict);
+    cookies.add(cookie);
+}
+
+/// The pending second-step token of a request, if it carries exactly one.
+pub fn pending_token(headers: &HeaderMap, config: &Config) -> Option<String> {
+    presented(headers, pending_name(config)).one()
+}
+
 /// What a request's `Cookie` headers hold under one cookie name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Presented {

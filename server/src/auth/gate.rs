@@ -33,6 +33,8 @@ pub struct LiveSession {
     pub authz_version: i64,
     /// Whether the user's email is verified (`AUTH_REQUIRE_VERIFIED_EMAIL`).
     pub email_verified: bool,
+    /// Whether the user has a second factor (`AUTH_REQUIRE_MFA`).
+    pub mfa_enrolled: bool,
 }
 
 #[derive(Debug, Default)]
@@ -62,10 +64,11 @@ impl SessionGate {
             return Ok(Some(entry.live.clone()));
         }
         let owner = store::sessions::live_session_owner(db, session_id, store::now()).await?;
-        let live = owner.map(|(user_id, authz_version, email_verified)| LiveSession {
-            user_id,
-            authz_version,
-            email_verified,
+        let live = owner.map(|owner| LiveSession {
+            user_id: owner.user_id,
+            authz_version: owner.authz_version,
+            email_verified: owner.email_verified,
+            mfa_enrolled: owner.mfa_enrolled,
         });
         if let Ok(mut map) = self.live.lock() {
             match &live {

@@ -199,6 +199,12 @@ pub struct Limits {
     pub mail_by_email: Limiter,
     /// Mailed links tried (reset, verify) per client address.
     pub links_by_ip: Limiter,
+    /// Wrong one-time codes (second step, step-up, enrolment) per client
+    /// address…
+    pub codes_by_ip: Limiter,
+    /// …and per user, so no account's codes can be guessed from many
+    /// addresses faster than this.
+    pub codes_by_user: Limiter,
 }
 
 impl Limits {
@@ -211,6 +217,8 @@ impl Limits {
             mail_by_ip: Limiter::new(10, enabled),
             mail_by_email: Limiter::new(3, enabled),
             links_by_ip: Limiter::new(20, enabled),
+            codes_by_ip: Limiter::new(10, enabled),
+            codes_by_user: Limiter::new(5, enabled),
         }
     }
 }

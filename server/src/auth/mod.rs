@@ -13,6 +13,7 @@ pub mod gate;
 pub mod keys;
 pub mod limits;
 pub mod mac_keys;
+pub mod otp;
 pub mod password;
 pub mod refresh;
 pub mod sealing;

@@ -35,6 +35,14 @@ pub struct AccessClaims {
     /// a role change bumps it and older tokens are refused. Absent means 0.
     #[serde(default)]
     pub ver: i64,
+    /// When the user last proved themselves in this session (OIDC
+    /// `auth_time`); refresh carries it over unchanged. Absent means 0:
+    /// never fresh enough for a sensitive action.
+    #[serde(default)]
+    pub auth_time: i64,
+    /// How they did (RFC 8176 values: `pwd`, `otp`, `hwk`, `swk`, `mfa`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub amr: Vec<String>,
     pub iat: i64,
     pub nbf: i64,
     pub exp: i64,
@@ -65,6 +73,8 @@ pub struct Subject<'a> {
     pub email: &'a str,
     pub roles: &'a [String],
     pub authz_version: i64,
+    pub auth_time: i64,
+    pub amr: &'a [String],
 }
 
 /// Signs and verifies access tokens with the server's keys.
@@ -110,6 +120,8 @@ impl AccessTokens {
             email: Some(subject.email.to_owned()),
             roles: subject.roles.to_vec(),
             ver: subject.authz_version,
+            auth_time: subject.auth_time,
+            amr: subject.amr.to_vec(),
             iat: now,
             nbf: now,
             exp: (now + self.ttl_secs).min(session_ends_at),

@@ -22,6 +22,25 @@ pub enum MetricsMode {
     Listen(SocketAddr),
 }
 
+/// `AUTH_REQUIRE_MFA`: who must have a second factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MfaPolicy {
+    Off,
+    Admins,
+    All,
+}
+
+impl MfaPolicy {
+    /// True when the policy covers a user with these roles.
+    pub fn covers(self, roles: &[String]) -> bool {
+        match self {
+            Self::Off => false,
+            Self::Admins => roles.iter().any(|role| role == "admin"),
+            Self::All => true,
+        }
+    }
+}
+
 /// The server's whole configuration.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -86,6 +105,12 @@ pub struct Config {
     pub reset_ttl_secs: i64,
     /// `AUTH_REQUIRE_VERIFIED_EMAIL`: the API refuses unverified users.
     pub require_verified_email: bool,
+    /// `AUTH_STEP_UP_SECS`: how recent a proof must be for a sensitive action.
+    pub step_up_secs: i64,
+    /// `AUTH_REQUIRE_MFA`.
+    pub require_mfa: MfaPolicy,
+    /// `AUTH_TOTP_ISSUER`: the issuer authenticator apps show.
+    pub totp_issuer: String,
     /// `AUTH_METRICS`.
     pub metrics: MetricsMode,
     /// `AUTH_AUDIT_REFRESHES`: a `refreshed` event per successful rotation.
@@ -101,6 +126,20 @@ pub struct Config {
     /// Not read from the environment: a test sets it to play an instance
     /// whose clock runs this many seconds off (`AppState::now`).
     pub clock_offset_secs: i64,
+    /// Not read from the environment: a test pins the clock one-time codes
+    /// are checked against (Unix seconds), so drift limits can be tested
+    /// exactly. `None`: the instance's clock.
+    pub code_clock: Option<std::sync::Arc<std::sync::atomic::AtomicI64>>,
+}
+
+/// The host of an origin (`https://app.example:8443` → `app.example`).
+pub fn origin_host(origin: &str) -> &str {
+    let rest = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    if let Some(v6) = authority.strip_prefix('[') {
+        return v6.split(']').next().unwrap_or(v6);
+    }
+    authority.split(':').next().unwrap_or(authority)
 }
 
 impl Config {
@@ -172,6 +211,11 @@ impl Config {
 
         let issuer = get("AUTH_ISSUER").unwrap_or_else(|| public_origin.clone());
         let audience = get("AUTH_AUDIENCE").unwrap_or_else(|| public_origin.clone());
+        let totp_issuer = get("AUTH_TOTP_ISSUER").unwrap_or_else(|| origin_host(&public_origin).to_owned());
+        if totp_issuer.contains(':') && get("AUTH_TOTP_ISSUER").is_some() {
+            // The otpauth label is `issuer:account`; a colon would split it.
+            return Err(invalid("AUTH_TOTP_ISSUER", "must not contain ':'"));
+        }
 
         let cookie_secure = flag("AUTH_COOKIE_SECURE", &value("AUTH_COOKIE_SECURE"))?;
         let access_cookie = value("AUTH_ACCESS_COOKIE");
@@ -190,6 +234,13 @@ impl Config {
         };
         let password_queue = count("AUTH_PASSWORD_QUEUE", 0..=100_000)? as usize;
         let max_sessions_per_user = count("AUTH_MAX_SESSIONS_PER_USER", 1..=100_000)?;
+        let step_up_secs = count("AUTH_STEP_UP_SECS", 1..=86_400)?;
+        let require_mfa = match value("AUTH_REQUIRE_MFA").to_ascii_lowercase().as_str() {
+            "off" => MfaPolicy::Off,
+            "admins" => MfaPolicy::Admins,
+            "all" => MfaPolicy::All,
+            _ => return Err(invalid("AUTH_REQUIRE_MFA", "expected off, admins or all")),
+        };
         let trusted_proxies = get("AUTH_TRUSTED_PROXIES")
             .map(|list| {
                 list.split(',')
@@ -280,7 +331,11 @@ impl Config {
             site_root: value("LEPTOS_SITE_ROOT"),
             site_pkg_dir: value("LEPTOS_SITE_PKG_DIR"),
             output_name: value("LEPTOS_OUTPUT_NAME"),
+            step_up_secs,
+            require_mfa,
+            totp_issuer,
             clock_offset_secs: 0,
+            code_clock: None,
         })
     }
 

@@ -68,6 +68,17 @@ pub const VARIABLES: &[Variable] = &[
         "on: a user whose email is not verified signs in but gets 403 email_unverified from the API until they are",
     ),
     var("AUTH_RESET_TTL_SECS", "1800", "life of a password-reset link"),
+    var(
+        "AUTH_STEP_UP_SECS",
+        "600",
+        "how recent a proof (sign-in or step-up) must be for a sensitive action; older: 403 step_up_required",
+    ),
+    var(
+        "AUTH_REQUIRE_MFA",
+        "off",
+        "off, admins or all: users it covers must enrol a second factor (403 mfa_enrolment_required until they do)",
+    ),
+    derived("AUTH_TOTP_ISSUER", "AUTH_PUBLIC_ORIGIN's host", "the issuer name authenticator apps show next to a code"),
     var("AUTH_METRICS", "off", "Prometheus metrics: off, on (GET /metrics on the main listener) or ip:port"),
     var("AUTH_AUDIT_RETENTION_DAYS", "90", "audit events older than this are deleted"),
     var("AUTH_AUDIT_REFRESHES", "on", "audit every successful refresh (off: only reuse and the other events)"),

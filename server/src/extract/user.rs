@@ -26,12 +26,16 @@ use crate::{
 
 /// The authenticated caller. With `AUTH_REQUIRE_VERIFIED_EMAIL=on` the
 /// extractor also refuses a caller whose address is not verified
-/// (`403 email_unverified`); [`SignedIn`] takes them anyway.
+/// (`403 email_unverified`), and with `AUTH_REQUIRE_MFA` one it covers who
+/// has no second factor (`403 mfa_enrolment_required`); [`SignedIn`] takes
+/// them anyway.
 #[derive(Debug, Clone)]
 pub struct AuthUser {
     pub claims: AccessClaims,
     /// The user proved they read mail at their address.
     pub email_verified: bool,
+    /// The user has a second factor.
+    pub mfa_enrolled: bool,
 }
 
 /// Any signed-in caller, verified address or not: for what an unverified
@@ -60,6 +64,17 @@ impl AuthUser {
         self.claims.roles.iter().any(|r| r == role)
     }
 
+    /// `403 step_up_required` unless the caller proved themselves (signed
+    /// in or stepped up) within `AUTH_STEP_UP_SECS`: for sensitive actions.
+    /// Refresh carries the proof's time over but never moves it.
+    pub fn require_fresh(&self, state: &AppState) -> Result<(), ApiError> {
+        if state.now() - self.claims.auth_time <= state.config.step_up_secs {
+            Ok(())
+        } else {
+            Err(ApiError::StepUpRequired)
+        }
+    }
+
     /// `403 forbidden` unless the caller has `role`.
     pub fn require_role(&self, role: &str) -> Result<(), ApiError> {
         if self.has_role(role) { Ok(()) } else { Err(ApiError::Forbidden) }
@@ -75,8 +90,12 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let SignedIn(user) = SignedIn::from_request_parts(parts, state).await?;
-        if AppState::from_ref(state).config.require_verified_email && !user.email_verified {
+        let config = &AppState::from_ref(state).config;
+        if config.require_verified_email && !user.email_verified {
             return Err(ApiError::EmailUnverified);
+        }
+        if config.require_mfa.covers(user.roles()) && !user.mfa_enrolled {
+            return Err(ApiError::MfaEnrolmentRequired);
         }
         Ok(user)
     }
@@ -107,7 +126,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<AuthUs
             Ok(None)
         }
         Some(live) if live.authz_version == claims.ver => {
-            Ok(Some(AuthUser { claims, email_verified: live.email_verified }))
+            Ok(Some(AuthUser { claims, email_verified: live.email_verified, mfa_enrolled: live.mfa_enrolled }))
         }
         Some(_) => {
             tracing::debug!(session_id = %claims.sid, "access token with outdated roles refused");

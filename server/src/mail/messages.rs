@@ -145,6 +145,23 @@ pub fn session_reused(config: &Config, to: &str, device: &str, when: &str) -> Ma
     }
 }
 
+/// Something changed in the account's two-step verification, or a
+/// recovery code was used.
+pub fn second_factor_changed(config: &Config, to: &str, what: &str, device: &str, when: &str) -> Mail {
+    Mail {
+        to: to.to_owned(),
+        subject: "Two-step verification on your account changed".to_owned(),
+        text: format!(
+            "Two-step verification of your account ({to}): {what}.\n\n\
+             {device}, at {when}.\n\n\
+             If this was not you, reset your password now (this signs out every device) and \
+             check your two-step settings:\n\n{}{}\n",
+            config.public_origin,
+            paths::FORGOT,
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

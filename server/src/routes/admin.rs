@@ -2,6 +2,7 @@
 //! the audit log.
 
 use app::types::{AdminUserView, AuthEventView, InputField, RoleChange};
+use axum::http::StatusCode;
 use axum::{
     Json,
     extract::{Path, Query, State, rejection::QueryRejection},
@@ -15,7 +16,7 @@ use crate::{
     domain::Roles,
     error::ApiError,
     extract::{Admin, RequireRole},
-    ops,
+    factors, ops,
     state::AppState,
     store::{self, events::EventFilter, users::UserRow},
 };
@@ -28,11 +29,19 @@ pub fn routes() -> Routes {
     Routes::default()
         .get("/admin/users", list_users)
         .put("/admin/users/{id}/roles", set_roles)
+        .delete("/admin/users/{id}/mfa", reset_mfa)
         .get("/admin/events", list_events)
 }
 
 fn view(user: UserRow) -> AdminUserView {
-    AdminUserView { roles: user.role_list(), id: user.id, email: user.email, created_at: user.created_at }
+    let second_factors = factors::sign_in_methods(&user);
+    AdminUserView {
+        roles: user.role_list(),
+        id: user.id,
+        email: user.email,
+        created_at: user.created_at,
+        second_factors,
+    }
 }
 
 /// Users per page: default and most.
@@ -70,6 +79,7 @@ async fn set_roles(
     Path(id): Path<String>,
     Json(body): Json<RoleChange>,
 ) -> Result<Json<AdminUserView>, ApiError> {
+    admin.require_fresh(&state)?;
     let id = uuid::Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?.to_string();
     let roles = Roles::parse(&body.roles)?;
     let user = store::users::find_user_by_id(&state.db, &id).await?.ok_or(ApiError::NotFound)?;
@@ -79,6 +89,24 @@ async fn set_roles(
     let actor = Actor { user_id: Some(admin.user_id()), client: Some(&client) };
     let user = ops::set_roles(&state, &user, &roles, actor).await?;
     Ok(Json(view(user)))
+}
+
+/// Removes every second factor of a user (their authenticator app and
+/// recovery codes), for a user who lost them all. Audited and mailed to
+/// the user. `404` for an unknown user or one without a second factor.
+async fn reset_mfa(
+    State(state): State<AppState>,
+    admin: RequireRole<Admin>,
+    client: Client,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    admin.require_fresh(&state)?;
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?.to_string();
+    let actor = Actor { user_id: Some(admin.user_id()), client: Some(&client) };
+    if !ops::reset_second_factors(&state, &id, actor).await? {
+        return Err(ApiError::NotFound);
+    }
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Deserialize)]

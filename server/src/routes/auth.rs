@@ -1,7 +1,10 @@
 //! `/api/auth/*`: register, login, refresh, logout, the current session
 //! and password change.
 
-use app::types::{Credentials, InputField, PasswordChange, SessionInfo};
+use app::types::{
+    Credentials, InputField, PasswordChange, SessionInfo,
+    mfa::{LoginAnswer, MfaRequired, amr},
+};
 use axum::{
     Json,
     extract::State,
@@ -20,6 +23,7 @@ use crate::{
     domain::{Email, MAX_PASSWORD_CHARS, NewPassword, Roles},
     error::ApiError,
     extract::{AuthUser, SignedIn, user::verify_signature},
+    factors,
     metrics::{LoginOutcome, RefreshOutcome},
     notices::{self, Notice},
     ops,
@@ -70,7 +74,7 @@ async fn register(
     let user = ops::create_user(&state, &email, password, &Roles::parse(&["user"])?).await?;
     tracing::info!(user_id = %user.id, "user registered");
     super::recovery::mail_verification(&state, &user, &client).await?;
-    let issued = sessions::start(&state, &user, &client).await?;
+    let issued = sessions::start(&state, &user, &client, &[amr::PASSWORD]).await?;
     state
         .audit
         .record(Event::new(EventKind::Registered).user(&user.id).session(&issued.info.session_id).client(&client));
@@ -82,7 +86,7 @@ async fn login(
     cookies: Cookies,
     client: Client,
     Json(body): Json<Credentials>,
-) -> Result<Json<SessionInfo>, ApiError> {
+) -> Result<Json<LoginAnswer>, ApiError> {
     // Both quotas are taken before the (slow) hash and given back on success.
     let ip_key = client.ip_key();
     let email = Email::parse(&body.email).ok();
@@ -128,14 +132,36 @@ async fn login(
     if let Some(key) = &email_key {
         state.limits.login_by_email.forgive(key);
     }
+    if let Some(second) = second_step(&state, &cookies, &user).await? {
+        tracing::info!(user_id = %user.id, "password accepted; second factor asked for");
+        return Ok(Json(LoginAnswer::SecondStep(second)));
+    }
     tracing::info!(user_id = %user.id, "login succeeded");
-    let issued = sessions::start(&state, &user, &client).await?;
+    let issued = sessions::start(&state, &user, &client, &[amr::PASSWORD]).await?;
     notices::send(&state, &user.id, Notice::SignIn { session_id: issued.info.session_id.clone() }, &client);
     state.metrics.login(LoginOutcome::Success);
     state
         .audit
         .record(Event::new(EventKind::LoginSucceeded).user(&user.id).session(&issued.info.session_id).client(&client));
-    Ok(respond(&state, &cookies, issued))
+    Ok(Json(LoginAnswer::Session(set_cookies(&state, &cookies, issued))))
+}
+
+/// For a user with a second factor, a proven password starts no session:
+/// it starts a pending sign-in (five minutes, single use) named by an
+/// HttpOnly cookie, and the answer lists the factors that can finish it.
+/// `None` for a user without one.
+pub(super) async fn second_step(
+    state: &AppState,
+    cookies: &Cookies,
+    user: &UserRow,
+) -> Result<Option<MfaRequired>, ApiError> {
+    let methods = factors::sign_in_methods(user);
+    if methods.is_empty() {
+        return Ok(None);
+    }
+    let token = factors::begin_pending(state, user).await?;
+    cookies::set_pending(cookies, &state.config, token);
+    Ok(Some(MfaRequired { mfa_required: true, methods }))
 }
 
 async fn refresh(
@@ -233,7 +259,7 @@ async fn current_session(
     SignedIn(user): SignedIn,
 ) -> Result<Json<SessionInfo>, ApiError> {
     let row = store::sessions::find_session(&state.db, user.session_id()).await?.ok_or(ApiError::Unauthenticated)?;
-    Ok(Json(sessions::info_for_access(&row, &user.claims, store::now())))
+    Ok(Json(sessions::info_for_access(&state, &row, &user.claims, store::now())))
 }
 
 /// Checks the signed-in caller's current password before a sensitive
@@ -271,6 +297,7 @@ async fn change_password(
     user: AuthUser,
     Json(body): Json<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
+    user.require_fresh(&state)?;
     confirm_password(&state, &user, &client, body.current_password, "wrong current password on password change")
         .await?;
     let password = NewPassword::parse(body.new_password).map_err(|err| err.at(InputField::NewPassword))?;

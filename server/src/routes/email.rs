@@ -40,6 +40,7 @@ async fn change(
     user: AuthUser,
     Json(body): Json<EmailChangeRequest>,
 ) -> Result<StatusCode, ApiError> {
+    user.require_fresh(&state)?;
     let account =
         super::auth::confirm_password(&state, &user, &client, body.password, "wrong password on email change").await?;
     let new_email = Email::parse(&body.new_email).map_err(|err| err.at(InputField::NewEmail))?;

@@ -11,6 +11,7 @@ mod health;
 mod jwks;
 mod me;
 pub mod metrics;
+mod mfa;
 pub(crate) mod pages;
 mod recovery;
 mod sessions;
@@ -66,7 +67,8 @@ fn surface() -> (Routes, Routes) {
         .merge(me::routes())
         .merge(admin::routes())
         .merge(recovery::routes())
-        .merge(email::routes());
+        .merge(email::routes())
+        .merge(mfa::routes());
     (api, Routes::default().merge(jwks::routes()).merge(health::routes()))
 }
 

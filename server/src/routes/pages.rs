@@ -124,7 +124,7 @@ async fn current_session(state: &AppState, headers: &HeaderMap) -> Result<Option
     let Some(AuthUser { claims, .. }) = authenticate(state, &token).await? else { return Ok(None) };
     let now = store::now();
     let Some(row) = store::sessions::find_session(&state.db, &claims.sid).await? else { return Ok(None) };
-    Ok(Some(sessions::info_for_access(&row, &claims, now)))
+    Ok(Some(sessions::info_for_access(state, &row, &claims, now)))
 }
 
 #[derive(Deserialize)]

@@ -2,7 +2,10 @@
 //! ([`crate::links`]): `POST /api/auth/password/forgot` and `…/reset`,
 //! `POST /api/auth/email/verify` and `…/resend`.
 
-use app::types::{ForgotPassword, InputField, LinkToken, PasswordReset, SessionInfo};
+use app::types::{
+    ForgotPassword, InputField, LinkToken, PasswordReset,
+    mfa::{LoginAnswer, amr},
+};
 use axum::{Json, extract::State, http::StatusCode};
 use tower_cookies::Cookies;
 
@@ -76,7 +79,7 @@ async fn reset(
     cookies: Cookies,
     client: Client,
     Json(body): Json<PasswordReset>,
-) -> Result<Json<SessionInfo>, ApiError> {
+) -> Result<Json<LoginAnswer>, ApiError> {
     state.limits.links_by_ip.acquire(&client.ip_key())?;
     let password = NewPassword::parse(body.new_password).map_err(|err| err.at(InputField::NewPassword))?;
     // Checked before the (slow) hash, used after it: a refused password or
@@ -97,8 +100,13 @@ async fn reset(
     tracing::info!(user_id = %user.id, ended, "password reset by mailed link");
     notices::send(&state, &user.id, Notice::PasswordChanged { by_reset: true }, &client);
     let user = UserRow { password_hash: hash, ..user };
-    let issued = sessions::start(&state, &user, &client).await?;
-    Ok(Json(super::auth::set_cookies(&state, &cookies, issued)))
+    // A mailed link proves the inbox, not the second factor: an account
+    // that has one still needs it to sign in.
+    if let Some(second) = super::auth::second_step(&state, &cookies, &user).await? {
+        return Ok(Json(LoginAnswer::SecondStep(second)));
+    }
+    let issued = sessions::start(&state, &user, &client, &[amr::PASSWORD]).await?;
+    Ok(Json(LoginAnswer::Session(super::auth::set_cookies(&state, &cookies, issued))))
 }
 
 /// Marks the address verified with a verification link.

@@ -45,8 +45,9 @@ pub struct Issued {
     pub grace: bool,
 }
 
-/// Starts a session for a signed-in user.
-pub async fn start(state: &AppState, user: &UserRow, client: &Client) -> Result<Issued, ApiError> {
+/// Starts a session for a user who just proved themselves by `amr` (the
+/// RFC 8176 values, e.g. `["pwd"]` or `["pwd", "otp", "mfa"]`).
+pub async fn start(state: &AppState, user: &UserRow, client: &Client, amr: &[&str]) -> Result<Issued, ApiError> {
     let cfg = &state.config;
     let now = store::now();
     let id = Uuid::new_v4();
@@ -64,6 +65,7 @@ pub async fn start(state: &AppState, user: &UserRow, client: &Client) -> Result<
             user_agent: client.user_agent.as_deref(),
             client_ip: client_ip.as_deref(),
             password_hash: &user.password_hash,
+            amr: &amr.join(" "),
         },
     )
     .await?;
@@ -80,20 +82,39 @@ pub async fn start(state: &AppState, user: &UserRow, client: &Client) -> Result<
         roles: user.role_list(),
         authz_version: user.authz_version,
         email_verified: user.email_verified_at.is_some(),
+        mfa_enrolled: user.mfa_enrolled_at.is_some(),
+        auth_time: now,
+        amr: amr.iter().map(|&m| m.to_owned()).collect(),
         refresh_expires_at: idle,
         absolute_expires_at: absolute,
     };
     issue(state, grant, now)
 }
 
+/// Records a fresh proof (a step-up, or a first code confirming a factor)
+/// in a live session and re-issues its tokens: a new access token with the
+/// new `auth_time` and `amr`, and the live refresh generation as it is.
+pub async fn reissue_with_proof(state: &AppState, session_id: &str, amr: &str) -> Result<Issued, ApiError> {
+    let now = state.now();
+    if !store::sessions::record_proof(&state.db, session_id, now, amr).await? {
+        return Err(ApiError::Unauthenticated);
+    }
+    let fresh = store::sessions::find_session_fresh(&state.db, session_id).await?.ok_or(ApiError::Unauthenticated)?;
+    let row = fresh.row;
+    let id = Uuid::parse_str(&row.id).map_err(|e| ApiError::Internal(e.into()))?;
+    issue(state, Grant::of(&row, id, row.generation, row.idle_expires_at), now)
+}
+
 /// The SessionInfo for a request made with a valid access token: expiry
 /// from the token, the refresh horizon and the user from the session row.
-pub fn info_for_access(row: &SessionRow, claims: &AccessClaims, now: i64) -> SessionInfo {
+pub fn info_for_access(state: &AppState, row: &SessionRow, claims: &AccessClaims, now: i64) -> SessionInfo {
+    let roles = split_roles(&row.roles);
     SessionInfo {
+        mfa_enrolment_required: state.config.require_mfa.covers(&roles) && row.mfa_enrolled_at.is_none(),
         user: UserView {
             id: row.user_id.clone(),
             email: row.email.clone(),
-            roles: split_roles(&row.roles),
+            roles,
             email_verified: row.email_verified_at.is_some(),
         },
         session_id: row.id.clone(),
@@ -101,6 +122,8 @@ pub fn info_for_access(row: &SessionRow, claims: &AccessClaims, now: i64) -> Ses
         refresh_expires_at: row.idle_expires_at,
         expires_in: (claims.exp - now).max(0),
         server_time: now,
+        auth_time: row.auth_time,
+        amr: split_amr(&row.amr),
     }
 }
 
@@ -114,8 +137,16 @@ struct Grant<'a> {
     roles: Vec<String>,
     authz_version: i64,
     email_verified: bool,
+    mfa_enrolled: bool,
+    auth_time: i64,
+    amr: Vec<String>,
     refresh_expires_at: i64,
     absolute_expires_at: i64,
+}
+
+/// The stored, space-separated `amr` as a list.
+pub fn split_amr(amr: &str) -> Vec<String> {
+    amr.split_whitespace().map(str::to_owned).collect()
 }
 
 impl<'a> Grant<'a> {
@@ -129,6 +160,9 @@ impl<'a> Grant<'a> {
             roles: split_roles(&row.roles),
             authz_version: row.authz_version,
             email_verified: row.email_verified_at.is_some(),
+            mfa_enrolled: row.mfa_enrolled_at.is_some(),
+            auth_time: row.auth_time,
+            amr: split_amr(&row.amr),
             refresh_expires_at,
             absolute_expires_at: row.absolute_expires_at,
         }
@@ -143,6 +177,8 @@ fn issue(state: &AppState, grant: Grant<'_>, now: i64) -> Result<Issued, ApiErro
         email: grant.email,
         roles: &grant.roles,
         authz_version: grant.authz_version,
+        auth_time: grant.auth_time,
+        amr: &grant.amr,
     };
     let (access_token, claims) = state
         .tokens
@@ -150,8 +186,12 @@ fn issue(state: &AppState, grant: Grant<'_>, now: i64) -> Result<Issued, ApiErro
         .map_err(|e| ApiError::Internal(e.into()))?;
     let refresh_token =
         state.refresh_keys.encode(&RefreshToken { session_id: grant.session_id, generation: grant.generation });
+    let mfa_enrolment_required = state.config.require_mfa.covers(&grant.roles) && !grant.mfa_enrolled;
     Ok(Issued {
         info: SessionInfo {
+            mfa_enrolment_required,
+            auth_time: grant.auth_time,
+            amr: grant.amr,
             user: UserView {
                 id: grant.user_id.to_owned(),
                 email: grant.email.to_owned(),

@@ -64,6 +64,9 @@ async fn rotate_uncounted(state: &AppState, presented: &str, client: &Client) ->
             roles: split_roles(&rotated.roles),
             authz_version: rotated.authz_version,
             email_verified: rotated.email_verified_at.is_some(),
+            mfa_enrolled: rotated.mfa_enrolled_at.is_some(),
+            auth_time: rotated.auth_time,
+            amr: super::split_amr(&rotated.amr),
             refresh_expires_at: rotated.idle_expires_at,
             absolute_expires_at: rotated.absolute_expires_at,
         };

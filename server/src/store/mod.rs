@@ -6,6 +6,7 @@ pub mod events;
 pub mod keys;
 pub mod links;
 pub mod mail;
+pub mod mfa;
 pub mod sessions;
 pub mod users;
 

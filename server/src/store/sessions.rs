@@ -24,6 +24,11 @@ pub struct SessionRow {
     pub roles: String,
     pub authz_version: i64,
     pub email_verified_at: Option<i64>,
+    /// When and how the user last proved themselves in this session.
+    pub auth_time: i64,
+    pub amr: String,
+    /// When the user's first second factor was turned on.
+    pub mfa_enrolled_at: Option<i64>,
 }
 
 /// What a new session starts with.
@@ -37,6 +42,8 @@ pub struct NewSession<'a> {
     pub client_ip: Option<&'a str>,
     /// The password hash the sign-in was checked against.
     pub password_hash: &'a str,
+    /// How the user proved themselves (space-separated `amr` values).
+    pub amr: &'a str,
 }
 
 /// Starts a session — only if the user's password hash is still the one
@@ -45,8 +52,8 @@ pub struct NewSession<'a> {
 /// cannot be outlived by the session that sign-in would start.
 pub async fn insert_session(db: &Db, s: &NewSession<'_>) -> Result<bool, sqlx::Error> {
     let sql = "INSERT INTO sessions (id, user_id, generation, rotated_at, created_at, last_used_at, \
-               idle_expires_at, absolute_expires_at, user_agent, client_ip) \
-               SELECT $1, $2, 0, $3, $3, $3, $4, $5, $6, $7 FROM users WHERE id = $2 AND password_hash = $8";
+               idle_expires_at, absolute_expires_at, user_agent, client_ip, auth_time, amr) \
+               SELECT $1, $2, 0, $3, $3, $3, $4, $5, $6, $7, $3, $9 FROM users WHERE id = $2 AND password_hash = $8";
     let done = on_pool!(db, write, |pool| {
         sqlx::query(sql)
             .bind(s.id)
@@ -57,6 +64,7 @@ pub async fn insert_session(db: &Db, s: &NewSession<'_>) -> Result<bool, sqlx::E
             .bind(s.user_agent)
             .bind(s.client_ip)
             .bind(s.password_hash)
+            .bind(s.amr)
             .execute(pool)
             .await?
             .rows_affected()
@@ -70,8 +78,8 @@ macro_rules! session_rows {
     () => {
         "SELECT s.id, s.user_id, s.generation, s.rotated_at, s.created_at, \
          s.last_used_at, s.idle_expires_at, s.absolute_expires_at, s.revoked_at, s.revoke_reason, \
-         s.user_agent, u.email, u.roles, u.authz_version, u.email_verified_at \
-         FROM sessions s JOIN users u ON u.id = s.user_id "
+         s.user_agent, u.email, u.roles, u.authz_version, u.email_verified_at, s.auth_time, s.amr, \
+         u.mfa_enrolled_at FROM sessions s JOIN users u ON u.id = s.user_id "
     };
 }
 
@@ -99,7 +107,8 @@ macro_rules! find_fresh_sql {
         concat!(
             "SELECT s.id, s.user_id, s.generation, s.rotated_at, s.created_at, \
              s.last_used_at, s.idle_expires_at, s.absolute_expires_at, s.revoked_at, s.revoke_reason, \
-             s.user_agent, u.email, u.roles, u.authz_version, u.email_verified_at, ",
+             s.user_agent, u.email, u.roles, u.authz_version, u.email_verified_at, s.auth_time, s.amr, \
+             u.mfa_enrolled_at, ",
             $now,
             " - s.rotated_at AS rotated_secs_ago FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1"
         )
@@ -125,6 +134,9 @@ pub struct Rotated {
     pub roles: String,
     pub authz_version: i64,
     pub email_verified_at: Option<i64>,
+    pub auth_time: i64,
+    pub amr: String,
+    pub mfa_enrolled_at: Option<i64>,
 }
 
 /// The hot path of a refresh, in one statement: advance the live
@@ -151,11 +163,12 @@ pub async fn rotate_if_current(
                  idle_expires_at = CASE WHEN $3 + $4 < absolute_expires_at THEN $3 + $4 ELSE absolute_expires_at END \
                  WHERE id = $1 AND generation = $2 AND revoked_at IS NULL \
                  AND idle_expires_at > $3 AND absolute_expires_at > $3 \
-                 RETURNING user_id, idle_expires_at, absolute_expires_at, \
+                 RETURNING user_id, idle_expires_at, absolute_expires_at, auth_time, amr, \
                  (SELECT email FROM users WHERE users.id = sessions.user_id) AS email, \
                  (SELECT roles FROM users WHERE users.id = sessions.user_id) AS roles, \
                  (SELECT authz_version FROM users WHERE users.id = sessions.user_id) AS authz_version, \
-                 (SELECT email_verified_at FROM users WHERE users.id = sessions.user_id) AS email_verified_at"
+                 (SELECT email_verified_at FROM users WHERE users.id = sessions.user_id) AS email_verified_at, \
+                 (SELECT mfa_enrolled_at FROM users WHERE users.id = sessions.user_id) AS mfa_enrolled_at"
             )
         };
     }
@@ -236,14 +249,35 @@ pub async fn evict_sessions_beyond(
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
+/// What the live-session check reads of a session and its user.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LiveOwner {
+    pub user_id: String,
+    pub authz_version: i64,
+    pub email_verified: bool,
+    pub mfa_enrolled: bool,
+}
+
 /// For a session that exists, is not revoked and has not passed its
-/// absolute limit (what an access token's `sid` must satisfy): its user and
-/// that user's current `authz_version` and whether their email is verified.
-pub async fn live_session_owner(db: &Db, id: &str, now: i64) -> Result<Option<(String, i64, bool)>, sqlx::Error> {
-    let sql = "SELECT s.user_id, u.authz_version, u.email_verified_at IS NOT NULL \
+/// absolute limit (what an access token's `sid` must satisfy): its user,
+/// that user's current `authz_version`, whether their email is verified
+/// and whether they have a second factor.
+pub async fn live_session_owner(db: &Db, id: &str, now: i64) -> Result<Option<LiveOwner>, sqlx::Error> {
+    let sql = "SELECT s.user_id, u.authz_version, u.email_verified_at IS NOT NULL AS email_verified, \
+               u.mfa_enrolled_at IS NOT NULL AS mfa_enrolled \
                FROM sessions s JOIN users u ON u.id = s.user_id \
                WHERE s.id = $1 AND s.revoked_at IS NULL AND s.absolute_expires_at > $2";
     on_pool!(db, read, |pool| sqlx::query_as(sql).bind(id).bind(now).fetch_optional(pool).await)
+}
+
+/// Records a fresh proof in a live session (a step-up): when, and how.
+/// `Ok(false)`: the session is not live.
+pub async fn record_proof(db: &Db, id: &str, auth_time: i64, amr: &str) -> Result<bool, sqlx::Error> {
+    let sql = "UPDATE sessions SET auth_time = $2, amr = $3 WHERE id = $1 AND revoked_at IS NULL";
+    let done = on_pool!(db, write, |pool| {
+        sqlx::query(sql).bind(id).bind(auth_time).bind(amr).execute(pool).await?.rows_affected()
+    });
+    Ok(done == 1)
 }
 
 /// Revokes every live session of a user except `keep` (if given); returns

@@ -16,6 +16,10 @@ pub struct UserRow {
     pub authz_version: i64,
     /// When the user proved they read mail at `email`.
     pub email_verified_at: Option<i64>,
+    /// When their first second factor was turned on (`None`: they have none).
+    pub mfa_enrolled_at: Option<i64>,
+    /// They have a confirmed TOTP factor.
+    pub has_totp: bool,
 }
 
 impl UserRow {
@@ -32,7 +36,8 @@ pub fn split_roles(roles: &str) -> Vec<String> {
 /// The columns of [`UserRow`], in a macro so queries stay `&'static str`.
 macro_rules! user_columns {
     () => {
-        "id, email, password_hash, roles, created_at, authz_version, email_verified_at"
+        "id, email, password_hash, roles, created_at, authz_version, email_verified_at, mfa_enrolled_at, \
+         EXISTS (SELECT 1 FROM totp_factors t WHERE t.user_id = users.id AND t.confirmed_at IS NOT NULL) AS has_totp"
     };
 }
 

@@ -6,6 +6,8 @@
 use std::collections::HashMap;
 use std::ops::Deref;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicI64;
 use std::time::Duration;
 
 use server::config::Config;
@@ -26,6 +28,9 @@ pub struct TestApp {
     pub(super) vars: HashMap<String, String>,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
+    /// The clock one-time codes are checked against (Unix seconds): pinned
+    /// at start to the real time; tests move it to test drift exactly.
+    pub code_clock: Arc<AtomicI64>,
 }
 
 impl Deref for TestApp {
@@ -84,6 +89,8 @@ impl TestApp {
         let mut config =
             Config::from_lookup(move |name| lookup.get(name).cloned()).expect("the test configuration is valid");
         config.clock_offset_secs = clock_offset_secs;
+        let code_clock = Arc::new(AtomicI64::new(server::store::now() + clock_offset_secs));
+        config.code_clock = Some(code_clock.clone());
         let application = Application::build(config).await.expect("the application builds");
         let addr = application.local_addr();
         let (shutdown, signal) = oneshot::channel::<()>();
@@ -92,7 +99,7 @@ impl TestApp {
             let _ = signal.await;
         }));
         let api = Api::new(addr, &vars);
-        TestApp { api, dir, vars, shutdown, task }
+        TestApp { api, dir, vars, shutdown, task, code_clock }
     }
 
     /// A second server instance on the same database with the same
@@ -133,7 +140,7 @@ impl TestApp {
     }
 
     async fn stop_keeping_vars(self) -> (TempDir, HashMap<String, String>) {
-        let TestApp { api, dir, vars, shutdown, task } = self;
+        let TestApp { api, dir, vars, shutdown, task, .. } = self;
         // Drop our client first so its idle keep-alive connections close.
         drop(api);
         let _ = shutdown.send(());

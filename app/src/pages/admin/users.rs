@@ -1,5 +1,7 @@
-//! The users table of the admin page: each user's email, roles and
-//! creation time, and an editor that replaces their roles.
+//! The users table of the admin page: each user's email, roles, second
+//! factors and creation time, an editor that replaces their roles, and
+//! "Reset two-step" for a user who lost their authenticator app. Both
+//! changes go through [`with_step_up`].
 //!
 //! On a phone the table stacks, one card per user, each cell labelled from
 //! its `data-label`.
@@ -9,19 +11,26 @@ use leptos::{ev::SubmitEvent, html, prelude::*, task::spawn_local};
 use super::is_forbidden;
 use crate::{
     api::{self, ApiError},
-    components::{BusyButton, Fetched},
+    components::{BusyButton, Fetched, use_step_up, with_step_up},
     format::{date_time, iso_utc, sentence},
     session::use_session,
-    types::{AdminUserView, RoleChange},
+    types::{AdminUserView, RoleChange, mfa::SecondFactor},
 };
 
-/// The users card, loaded in the browser after hydration. A `403` sets
-/// `forbidden`.
+/// The users card, loaded in the browser after hydration, and again after
+/// a two-step reset. A `403` sets `forbidden`.
 #[component]
 pub(super) fn UserTable(roles_changed: Callback<()>, forbidden: WriteSignal<bool>) -> impl IntoView {
     let session = use_session();
     let (users, set_users) = signal(Fetched::<Vec<AdminUserView>>::Loading);
+    let (version, set_version) = signal(0_u32);
+    // A reset writes an event too.
+    let mfa_reset = Callback::new(move |()| {
+        set_version.update(|version| *version += 1);
+        roles_changed.run(());
+    });
     Effect::new(move || {
+        version.track();
         spawn_local(async move {
             let answer = api::admin_users().await;
             if is_forbidden(&answer) {
@@ -38,7 +47,11 @@ pub(super) fn UserTable(roles_changed: Callback<()>, forbidden: WriteSignal<bool
             {move || {
                 users
                     .get()
-                    .show("Loading users…", None, |list| view! { <UserList users=list roles_changed/> }.into_any())
+                    .show(
+                        "Loading users…",
+                        None,
+                        |list| view! { <UserList users=list roles_changed mfa_reset/> }.into_any(),
+                    )
             }}
         </section>
     }
@@ -46,7 +59,7 @@ pub(super) fn UserTable(roles_changed: Callback<()>, forbidden: WriteSignal<bool
 
 /// The hint on roles, and the table.
 #[component]
-fn UserList(users: Vec<AdminUserView>, roles_changed: Callback<()>) -> impl IntoView {
+fn UserList(users: Vec<AdminUserView>, roles_changed: Callback<()>, mfa_reset: Callback<()>) -> impl IntoView {
     let count = users.len();
     view! {
         <p class="hint roles-hint" id="roles-hint">
@@ -60,36 +73,55 @@ fn UserList(users: Vec<AdminUserView>, roles_changed: Callback<()>) -> impl Into
                     <tr>
                         <th scope="col">"Email"</th>
                         <th scope="col">"Roles"</th>
+                        <th scope="col">"Two-step"</th>
                         <th scope="col">"Created"</th>
                         <th scope="col">"Change roles"</th>
                     </tr>
                 </thead>
                 <tbody>
-                    {users.into_iter().map(|user| view! { <UserRow user roles_changed/> }.into_any()).collect_view()}
+                    {users
+                        .into_iter()
+                        .map(|user| view! { <UserRow user roles_changed mfa_reset/> }.into_any())
+                        .collect_view()}
                 </tbody>
             </table>
         </div>
     }
 }
 
-/// One user: the roles as saved, and an editor for them.
+/// One user: the roles as saved, and an editor for them; the second
+/// factors, and a reset of them.
 #[component]
-fn UserRow(user: AdminUserView, roles_changed: Callback<()>) -> impl IntoView {
-    let AdminUserView { id, email, roles, created_at } = user;
+fn UserRow(user: AdminUserView, roles_changed: Callback<()>, mfa_reset: Callback<()>) -> impl IntoView {
+    let AdminUserView { id, email, roles, created_at, second_factors } = user;
     let roles = RwSignal::new(roles);
     let shown_email = email.clone();
+    let has_factors = !second_factors.is_empty();
+    let reset_target = (id.clone(), email.clone());
     view! {
         <tr data-testid="admin-user-row">
             <td class="email" data-label="Email">{shown_email}</td>
             <td data-label="Roles" data-testid="admin-user-roles">{move || roles.with(|roles| roles.join(", "))}</td>
+            <td data-label="Two-step">
+                // One child, so the stacked (phone) layout keeps it beside its label.
+                <div>
+                    <span data-testid="admin-user-factors">{describe_factors(&second_factors)}</span>
+                    {has_factors
+                        .then(|| {
+                            let (user_id, email) = reset_target;
+                            view! { <MfaReset user_id email mfa_reset/> }.into_any()
+                        })}
+                </div>
+            </td>
             <td data-label="Created">
                 <time datetime=iso_utc(created_at)>{date_time(created_at)}</time>
             </td>
             <td data-label="Change">
-                <RoleEditor user_id=id email roles roles_changed/>
+                {view! { <RoleEditor user_id=id email roles roles_changed/> }.into_any()}
             </td>
         </tr>
     }
+    .into_any()
 }
 
 /// Setting a user's roles: the change in, the user as changed out.
@@ -116,9 +148,10 @@ fn RoleEditor(
     let input = NodeRef::<html::Input>::new();
 
     let target = user_id.clone();
+    let step_up = use_step_up();
     let save: SaveRolesAction = Action::new_local(move |change: &RoleChange| {
         let (user_id, change) = (target.clone(), change.clone());
-        async move { api::set_roles(&user_id, &change).await }
+        async move { with_step_up(step_up, || api::set_roles(&user_id, &change)).await }
     });
     // Taken once: each call makes a new derived signal.
     let pending = save.pending();
@@ -217,9 +250,125 @@ fn RoleEditor(
     }
 }
 
+/// The kinds of second factor, for the table: "Authenticator, recovery
+/// codes", or a dash for none.
+fn describe_factors(factors: &[SecondFactor]) -> String {
+    let names: Vec<&str> = [
+        (SecondFactor::Totp, "authenticator"),
+        (SecondFactor::Passkey, "passkeys"),
+        (SecondFactor::Recovery, "recovery codes"),
+    ]
+    .into_iter()
+    .filter(|(factor, _)| factors.contains(factor))
+    .map(|(_, name)| name)
+    .collect();
+    if names.is_empty() { "—".to_owned() } else { sentence_case(&names.join(", ")) }
+}
+
+/// The first letter in upper case (and no full stop, unlike `sentence`).
+fn sentence_case(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// Removing a user's second factors: asked twice, then `DELETE
+/// /api/admin/users/{id}/mfa` and the list again.
+#[component]
+fn MfaReset(user_id: String, email: String, mfa_reset: Callback<()>) -> impl IntoView {
+    let session = use_session();
+    let step_up = use_step_up();
+    let asking = RwSignal::new(false);
+    let reset = Action::new_local(move |(): &()| {
+        let user_id = user_id.clone();
+        async move { with_step_up(step_up, || api::reset_user_mfa(&user_id)).await }
+    });
+    let pending = reset.pending();
+    let value = reset.value();
+    Effect::new(move || match value.get() {
+        Some(Ok(())) => mfa_reset.run(()),
+        Some(Err(error)) if error.is_unauthorized() => session.check_now(),
+        _ => {}
+    });
+    let error = move || match value.get() {
+        Some(Err(error)) if !pending.get() => Some(sentence(&error.message())),
+        _ => None,
+    };
+    let question = format!(
+        "Remove every second factor of {email}? They sign in with their password alone until they set one up again."
+    );
+    let reset_label = format!("Reset two-step verification of {email}");
+    let confirm_label = format!("Yes, reset two-step verification of {email}");
+
+    view! {
+        <div class="mfa-reset">
+            {move || {
+                if asking.get() {
+                    view! {
+                        <div class="confirm-box" role="group" aria-label=reset_label.clone()>
+                            <p class="small">{question.clone()}</p>
+                            <div class="button-row">
+                                <BusyButton
+                                    label="Yes, reset"
+                                    busy_label="Resetting…"
+                                    busy=pending
+                                    on_press=Callback::new(move |()| {
+                                        reset.dispatch(());
+                                    })
+                                    test_id="admin-mfa-reset-confirm"
+                                    aria_label=confirm_label.clone()
+                                    class="button button-danger"
+                                />
+                                <button
+                                    type="button"
+                                    class="button"
+                                    data-testid="admin-mfa-reset-cancel"
+                                    on:click=move |_| asking.set(false)
+                                >
+                                    "Cancel"
+                                </button>
+                            </div>
+                        </div>
+                    }
+                        .into_any()
+                } else {
+                    view! {
+                        <button
+                            type="button"
+                            class="button button-danger"
+                            data-testid="admin-mfa-reset"
+                            aria-label=reset_label.clone()
+                            on:click=move |_| asking.set(true)
+                        >
+                            "Reset two-step"
+                        </button>
+                    }
+                        .into_any()
+                }
+            }}
+            {move || {
+                error()
+                    .map(|message| {
+                        view! {
+                            <p class="form-error small" role="alert" data-testid="admin-mfa-reset-error">
+                                {message}
+                            </p>
+                        }
+                    })
+            }}
+        </div>
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn factors_are_named_in_the_table() {
+        assert_eq!(describe_factors(&[]), "—");
+        assert_eq!(describe_factors(&[SecondFactor::Recovery, SecondFactor::Totp]), "Authenticator, recovery codes");
+        assert_eq!(describe_factors(&[SecondFactor::Passkey]), "Passkeys");
+    }
 
     #[test]
     fn roles_are_read_as_words() {
