@@ -4,12 +4,14 @@
 //! `.env.example` lists them all.
 
 mod checks;
+mod policy;
 mod variables;
 
 use std::{net::SocketAddr, path::PathBuf};
 
 pub use checks::{ConfigError, Secret};
 use checks::{check_cookie_name, flag, invalid, parse_origin};
+pub use policy::{MfaPolicy, origin_host};
 pub use variables::{VARIABLES, Variable, default_of};
 
 /// Where Prometheus metrics are served.
@@ -20,25 +22,6 @@ pub enum MetricsMode {
     On,
     /// `GET /metrics` on a listener of its own (e.g. a private interface).
     Listen(SocketAddr),
-}
-
-/// `AUTH_REQUIRE_MFA`: who must have a second factor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MfaPolicy {
-    Off,
-    Admins,
-    All,
-}
-
-impl MfaPolicy {
-    /// True when the policy covers a user with these roles.
-    pub fn covers(self, roles: &[String]) -> bool {
-        match self {
-            Self::Off => false,
-            Self::Admins => roles.iter().any(|role| role == "admin"),
-            Self::All => true,
-        }
-    }
 }
 
 /// The server's whole configuration.
@@ -130,16 +113,6 @@ pub struct Config {
     /// are checked against (Unix seconds), so drift limits can be tested
     /// exactly. `None`: the instance's clock.
     pub code_clock: Option<std::sync::Arc<std::sync::atomic::AtomicI64>>,
-}
-
-/// The host of an origin (`https://app.example:8443` → `app.example`).
-pub fn origin_host(origin: &str) -> &str {
-    let rest = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-    let authority = rest.split('/').next().unwrap_or(rest);
-    if let Some(v6) = authority.strip_prefix('[') {
-        return v6.split(']').next().unwrap_or(v6);
-    }
-    authority.split(':').next().unwrap_or(authority)
 }
 
 impl Config {

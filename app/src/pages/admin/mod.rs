@@ -9,6 +9,7 @@
 //! Both tables are loaded in the browser after hydration.
 
 mod events;
+mod mfa_reset;
 mod users;
 
 use leptos::prelude::*;

@@ -8,13 +8,16 @@
 
 use leptos::{ev::SubmitEvent, html, prelude::*, task::spawn_local};
 
-use super::is_forbidden;
+use super::{
+    is_forbidden,
+    mfa_reset::{MfaReset, describe_factors},
+};
 use crate::{
     api::{self, ApiError},
     components::{BusyButton, Fetched, use_step_up, with_step_up},
     format::{date_time, iso_utc, sentence},
     session::use_session,
-    types::{AdminUserView, RoleChange, mfa::SecondFactor},
+    types::{AdminUserView, RoleChange},
 };
 
 /// The users card, loaded in the browser after hydration, and again after
@@ -250,125 +253,9 @@ fn RoleEditor(
     }
 }
 
-/// The kinds of second factor, for the table: "Authenticator, recovery
-/// codes", or a dash for none.
-fn describe_factors(factors: &[SecondFactor]) -> String {
-    let names: Vec<&str> = [
-        (SecondFactor::Totp, "authenticator"),
-        (SecondFactor::Passkey, "passkeys"),
-        (SecondFactor::Recovery, "recovery codes"),
-    ]
-    .into_iter()
-    .filter(|(factor, _)| factors.contains(factor))
-    .map(|(_, name)| name)
-    .collect();
-    if names.is_empty() { "—".to_owned() } else { sentence_case(&names.join(", ")) }
-}
-
-/// The first letter in upper case (and no full stop, unlike `sentence`).
-fn sentence_case(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
-}
-
-/// Removing a user's second factors: asked twice, then `DELETE
-/// /api/admin/users/{id}/mfa` and the list again.
-#[component]
-fn MfaReset(user_id: String, email: String, mfa_reset: Callback<()>) -> impl IntoView {
-    let session = use_session();
-    let step_up = use_step_up();
-    let asking = RwSignal::new(false);
-    let reset = Action::new_local(move |(): &()| {
-        let user_id = user_id.clone();
-        async move { with_step_up(step_up, || api::reset_user_mfa(&user_id)).await }
-    });
-    let pending = reset.pending();
-    let value = reset.value();
-    Effect::new(move || match value.get() {
-        Some(Ok(())) => mfa_reset.run(()),
-        Some(Err(error)) if error.is_unauthorized() => session.check_now(),
-        _ => {}
-    });
-    let error = move || match value.get() {
-        Some(Err(error)) if !pending.get() => Some(sentence(&error.message())),
-        _ => None,
-    };
-    let question = format!(
-        "Remove every second factor of {email}? They sign in with their password alone until they set one up again."
-    );
-    let reset_label = format!("Reset two-step verification of {email}");
-    let confirm_label = format!("Yes, reset two-step verification of {email}");
-
-    view! {
-        <div class="mfa-reset">
-            {move || {
-                if asking.get() {
-                    view! {
-                        <div class="confirm-box" role="group" aria-label=reset_label.clone()>
-                            <p class="small">{question.clone()}</p>
-                            <div class="button-row">
-                                <BusyButton
-                                    label="Yes, reset"
-                                    busy_label="Resetting…"
-                                    busy=pending
-                                    on_press=Callback::new(move |()| {
-                                        reset.dispatch(());
-                                    })
-                                    test_id="admin-mfa-reset-confirm"
-                                    aria_label=confirm_label.clone()
-                                    class="button button-danger"
-                                />
-                                <button
-                                    type="button"
-                                    class="button"
-                                    data-testid="admin-mfa-reset-cancel"
-                                    on:click=move |_| asking.set(false)
-                                >
-                                    "Cancel"
-                                </button>
-                            </div>
-                        </div>
-                    }
-                        .into_any()
-                } else {
-                    view! {
-                        <button
-                            type="button"
-                            class="button button-danger"
-                            data-testid="admin-mfa-reset"
-                            aria-label=reset_label.clone()
-                            on:click=move |_| asking.set(true)
-                        >
-                            "Reset two-step"
-                        </button>
-                    }
-                        .into_any()
-                }
-            }}
-            {move || {
-                error()
-                    .map(|message| {
-                        view! {
-                            <p class="form-error small" role="alert" data-testid="admin-mfa-reset-error">
-                                {message}
-                            </p>
-                        }
-                    })
-            }}
-        </div>
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn factors_are_named_in_the_table() {
-        assert_eq!(describe_factors(&[]), "—");
-        assert_eq!(describe_factors(&[SecondFactor::Recovery, SecondFactor::Totp]), "Authenticator, recovery codes");
-        assert_eq!(describe_factors(&[SecondFactor::Passkey]), "Passkeys");
-    }
 
     #[test]
     fn roles_are_read_as_words() {

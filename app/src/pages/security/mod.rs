@@ -14,6 +14,7 @@
 
 mod recovery;
 mod totp;
+mod turn_off;
 
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;

@@ -1,20 +1,7 @@
-//! Step-up: the one way every sensitive action asks "confirm it's you".
-//!
-//! A call that changes something sensitive (the password, the email
-//! address, roles, second factors) answers `403 step_up_required` when the
-//! session's last proof (`auth_time`) is older than `AUTH_STEP_UP_SECS`.
-//! [`with_step_up`] runs such a call; on that answer it opens the
-//! [`StepUpDialog`] (mounted once by the [`App`](crate::App)), waits until
-//! the user has proved themselves there (`POST /api/auth/step-up`, whose
-//! fresh session is adopted like a sign-in's, so the refresh scheduler
-//! follows it), and runs the call once more. Cancel hands back the original
-//! refusal, which the form shows like any other.
-//!
-//! The dialog asks for what `GET /api/auth/mfa` lists in `step_up_methods`:
-//! the password for an account without a second factor, else a code from
-//! the authenticator app (with a switch when both are allowed).
+//! The step-up dialog: asks for the password or a code (what the server
+//! offers for this account), proves it with `POST /api/auth/step-up`,
+//! adopts the fresh session and tells the waiting calls.
 
-use futures::channel::oneshot;
 use leptos::{
     ev::{MouseEvent, SubmitEvent},
     html,
@@ -23,12 +10,16 @@ use leptos::{
 };
 
 use super::{
+    StepUp,
+    parts::{ERROR_TEST_ID, Field, PasswordField, describe, offered},
+    use_step_up,
+};
+use crate::components::{
     BusyButton, Fetched,
     code_field::{CodeField, CodeKind, read_code},
 };
 use crate::{
-    api::{self, ApiError},
-    format::{sentence, too_many_attempts},
+    api,
     session::use_session,
     types::{
         ErrorCode,
@@ -36,102 +27,7 @@ use crate::{
     },
 };
 
-const PASSWORD_ID: &str = "step-up-password";
-const PASSWORD_ERROR_ID: &str = "step-up-password-error";
 const CODE_ID: &str = "step-up-code";
-const ERROR_TEST_ID: &str = "step-up-error";
-
-/// The step-up dialog's handle, provided once by the App. Copy it freely.
-#[derive(Clone, Copy)]
-pub struct StepUp {
-    /// Whether the dialog is open.
-    open: RwSignal<bool>,
-    /// The calls waiting for the dialog: each hears `true` once the user
-    /// proved themselves, `false` on cancel. Two calls refused at once share
-    /// one dialog.
-    waiting: StoredValue<Vec<oneshot::Sender<bool>>>,
-}
-
-/// Creates the [`StepUp`] handle and provides it as context (before any
-/// page, so every form can use it).
-pub fn provide_step_up() -> StepUp {
-    let step_up = StepUp { open: RwSignal::new(false), waiting: StoredValue::new(Vec::new()) };
-    provide_context(step_up);
-    step_up
-}
-
-/// The [`StepUp`] provided by the App. Take it in the component's body,
-/// not inside the async call.
-pub fn use_step_up() -> StepUp {
-    expect_context()
-}
-
-impl StepUp {
-    /// Opens the dialog and waits for its outcome: `true` once proved.
-    async fn confirmed(self) -> bool {
-        let (sender, receiver) = oneshot::channel();
-        self.waiting.update_value(|waiting| waiting.push(sender));
-        self.open.set(true);
-        // A dropped sender (the app went away) counts as a cancel.
-        receiver.await.unwrap_or(false)
-    }
-
-    /// Closes the dialog and tells every waiting call.
-    fn finish(self, proved: bool) {
-        let waiting = self.waiting.try_update_value(std::mem::take).unwrap_or_default();
-        self.open.set(false);
-        for sender in waiting {
-            // The caller may have given up waiting; nothing to tell then.
-            let _ = sender.send(proved);
-        }
-    }
-}
-
-/// Runs `call`; when the server wants a fresh proof first (`403
-/// step_up_required`), asks for it in the dialog and runs `call` once more.
-/// Cancelling the dialog answers the first refusal.
-pub async fn with_step_up<T, F, Fut>(step_up: StepUp, call: F) -> Result<T, ApiError>
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = Result<T, ApiError>>,
-{
-    match call().await {
-        Err(refusal) if refusal.code() == Some(ErrorCode::StepUpRequired) => {
-            if step_up.confirmed().await {
-                call().await
-            } else {
-                Err(refusal)
-            }
-        }
-        answer => answer,
-    }
-}
-
-/// The ways this dialog can offer, strongest first, of those the server
-/// allows. Passkeys are not offered here yet.
-fn offered(allowed: &[StepUpMethod]) -> Vec<StepUpMethod> {
-    [StepUpMethod::Totp, StepUpMethod::Password].into_iter().filter(|method| allowed.contains(method)).collect()
-}
-
-/// Which part of the dialog a refusal is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Field {
-    /// The password or the code.
-    Secret,
-    Form,
-}
-
-/// Places a refusal of `POST /api/auth/step-up` and words it.
-fn describe(refusal: &ApiError) -> (Field, String) {
-    match refusal.code() {
-        Some(ErrorCode::InvalidCredentials) => (Field::Secret, "Password is wrong.".to_owned()),
-        Some(ErrorCode::CodeInvalid) => {
-            (Field::Secret, "That code is not right. Enter the code your app shows now.".to_owned())
-        }
-        Some(ErrorCode::RateLimited) => (Field::Form, too_many_attempts(refusal.retry_after_secs())),
-        _ => (Field::Form, sentence(&refusal.message())),
-    }
-}
 
 /// The dialog, closed until a call needs it. A modal `<dialog>`: the page
 /// behind is inert, focus stays inside, and Escape cancels.
@@ -349,77 +245,5 @@ fn Prove(step_up: StepUp) -> impl IntoView {
                 </button>
             </div>
         </form>
-    }
-}
-
-/// The current password, for an account that proves itself with it.
-#[component]
-fn PasswordField(input: NodeRef<html::Input>, error: Signal<Option<String>>) -> impl IntoView {
-    let has_error = move || error.with(Option::is_some);
-    view! {
-        <p class="hint">"Enter your password."</p>
-        <div class="field">
-            <label for=PASSWORD_ID>"Password"</label>
-            <input
-                id=PASSWORD_ID
-                name="password"
-                type="password"
-                autocomplete="current-password"
-                required
-                aria-invalid=move || if has_error() { "true" } else { "false" }
-                aria-describedby=move || has_error().then_some(PASSWORD_ERROR_ID)
-                data-testid=PASSWORD_ID
-                node_ref=input
-            />
-            {move || {
-                error
-                    .get()
-                    .map(|message| {
-                        view! {
-                            <p id=PASSWORD_ERROR_ID class="form-error" role="alert" data-testid=ERROR_TEST_ID>
-                                {message}
-                            </p>
-                        }
-                    })
-            }}
-        </div>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::types::ErrorBody;
-
-    fn refusal(status: u16, code: ErrorCode) -> ApiError {
-        ApiError::Server {
-            status,
-            body: ErrorBody { error: code, message: "whatever the server says".into(), field: None },
-            retry_after: None,
-        }
-    }
-
-    #[test]
-    fn the_code_is_offered_before_the_password_and_passkeys_not_yet() {
-        assert_eq!(
-            offered(&[StepUpMethod::Password, StepUpMethod::Totp]),
-            [StepUpMethod::Totp, StepUpMethod::Password]
-        );
-        assert_eq!(offered(&[StepUpMethod::Passkey, StepUpMethod::Password]), [StepUpMethod::Password]);
-        assert!(offered(&[StepUpMethod::Passkey]).is_empty());
-    }
-
-    #[test]
-    fn a_wrong_password_or_code_shows_at_the_input() {
-        assert_eq!(
-            describe(&refusal(401, ErrorCode::InvalidCredentials)),
-            (Field::Secret, "Password is wrong.".to_owned())
-        );
-        assert_eq!(describe(&refusal(401, ErrorCode::CodeInvalid)).0, Field::Secret);
-        assert_eq!(describe(&refusal(429, ErrorCode::RateLimited)).0, Field::Form);
-        assert_eq!(
-            describe(&refusal(422, ErrorCode::InvalidInput)),
-            (Field::Form, "Whatever the server says.".to_owned())
-        );
     }
 }
