@@ -11,10 +11,12 @@
  * | `default`   | 3100 (`E2E_PORT`)            | defaults (900 s access life, 300 s lead), an admin seeded |
  * | `short-ttl` | 3101 (`E2E_SHORT_TTL_PORT`)  | `AUTH_ACCESS_TTL_SECS=302`: the refresh is due 2 s after issue |
  * | `verified`  | 3102 (`E2E_VERIFIED_PORT`)   | `AUTH_REQUIRE_VERIFIED_EMAIL=on`, mail to maildev |
- * | `mfa`       | 3103 (`E2E_MFA_PORT`)        | `AUTH_REQUIRE_MFA=admins`, `AUTH_STEP_UP_SECS=5`, an admin seeded, mail to maildev |
+ * | `mfa`       | 3103 (`E2E_MFA_PORT`)        | `AUTH_REQUIRE_MFA=admins`, `AUTH_STEP_UP_SECS=5`, an admin seeded, mail to maildev; on `localhost` |
  *
- * The `mfa` project runs the `mfa-*.spec.ts` files (two-step verification,
- * step-up, the MFA policy and their screenshots); `default` runs the rest.
+ * The `mfa` project runs the `mfa-*.spec.ts` files (passkeys, two-step
+ * verification, step-up, the MFA policy and their screenshots); `default`
+ * runs the rest. It is served as `http://localhost:3103`: WebAuthn needs a
+ * domain name, and refuses `127.0.0.1`.
  *
  * All run with `AUTH_RATE_LIMITS=off`: the suite registers a fresh user
  * per test from one address, beyond the 10 registrations a minute the
@@ -41,6 +43,7 @@ export const smtpPort = Number(process.env.E2E_SMTP_PORT ?? '1025');
 export const maildevPort = Number(process.env.E2E_MAILDEV_PORT ?? '1080');
 
 const url = (port: number) => `http://127.0.0.1:${port}`;
+const localhostUrl = (port: number) => `http://localhost:${port}`;
 
 /** A server for one project: the script reads `E2E_PORT`, passes the rest on. */
 function server(port: number, env: Record<string, string>) {
@@ -110,7 +113,7 @@ export default defineConfig({
         },
         { name: 'short-ttl', testMatch: SHORT_TTL_SPECS, use: { baseURL: url(shortTtlPort) } },
         { name: 'verified', testMatch: VERIFIED_SPECS, use: { baseURL: url(verifiedPort) } },
-        { name: 'mfa', testMatch: MFA_SPECS, use: { baseURL: url(mfaPort) } },
+        { name: 'mfa', testMatch: MFA_SPECS, use: { baseURL: localhostUrl(mfaPort) } },
       ],
 
   webServer: externalBaseUrl
@@ -136,6 +139,7 @@ export default defineConfig({
         }),
         // Its own database, so the seeded admin here is not the default one.
         server(mfaPort, {
+          AUTH_PUBLIC_ORIGIN: localhostUrl(mfaPort),
           AUTH_REQUIRE_MFA: 'admins',
           AUTH_STEP_UP_SECS: '5',
           AUTH_ADMIN_EMAIL: ADMIN_EMAIL,

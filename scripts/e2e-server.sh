@@ -10,7 +10,8 @@ export DATABASE_URL="sqlite://$DB_DIR/e2e.db"
 # Without AUTH_SMTP_URL (set by the spec run for maildev) mail goes here.
 export AUTH_MAIL_OUTBOX="$DB_DIR/outbox"
 export LEPTOS_SITE_ADDR="127.0.0.1:${E2E_PORT:-3100}"
-export AUTH_PUBLIC_ORIGIN="http://127.0.0.1:${E2E_PORT:-3100}"
+# A project may serve on localhost instead (passkeys need a domain name).
+export AUTH_PUBLIC_ORIGIN="${AUTH_PUBLIC_ORIGIN:-http://127.0.0.1:${E2E_PORT:-3100}}"
 export RUST_LOG="${RUST_LOG:-info}"
 "$TARGET_DIR/debug/server" &
 SERVER_PID=$!

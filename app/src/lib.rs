@@ -20,6 +20,7 @@
 //!   only in the `hydrate` build.
 //! - [`format`]: durations, dates and user agents as text.
 //! - [`types`]: what crosses the wire, shared with the server.
+//! - [`webauthn`]: the browser's half of a passkey ceremony.
 //!
 //! Tokens never reach this crate. They live in HttpOnly cookies that the
 //! server sets and the browser sends with same-origin requests on its own;
@@ -31,6 +32,7 @@ pub mod format;
 pub mod pages;
 pub mod session;
 pub mod types;
+pub mod webauthn;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};

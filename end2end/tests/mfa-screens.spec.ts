@@ -5,9 +5,7 @@
  * with the QR code, the recovery codes, the security page with the app on,
  * the second step of the sign-in, and the step-up dialog.
  */
-import path from 'node:path';
-
-import { expect, test, type Page, type TestInfo } from '@playwright/test';
+import { expect, test, } from '@playwright/test';
 
 import {
   PASSWORD,
@@ -16,6 +14,7 @@ import {
   signInViaUi,
   trackPageErrors,
 } from './helpers';
+import { capture, forEachViewport } from './screens';
 import {
   STEP_UP_SECS,
   TOTP_CONFIRM_PATH,
@@ -26,83 +25,60 @@ import {
 } from './mfa';
 import { totp } from './totp';
 
-const SCREENSHOT_DIR = path.join(__dirname, '..', 'screenshots');
+forEachViewport((viewport) => {
 
-const VIEWPORTS = {
-  desktop: { width: 1280, height: 800 },
-  phone: { width: 390, height: 844 },
-} as const;
+  test('security page, recovery codes, second step and step-up', async ({ page }, testInfo) => {
+    // Waits out the step-up window once (5 s).
+    test.setTimeout(60_000);
+    const errors = trackPageErrors(page);
+    const { user } = await registerViaApi(page);
 
-/** A full-page shot, or with `fullPage: false` what the viewport shows (a modal dialog). */
-async function capture(
-  page: Page,
-  testInfo: TestInfo,
-  name: string,
-  viewport: keyof typeof VIEWPORTS,
-  fullPage = true,
-) {
-  const file = path.join(SCREENSHOT_DIR, `${name}-${viewport}.png`);
-  const body = await page.screenshot({ path: file, fullPage, animations: 'disabled', caret: 'hide' });
-  await testInfo.attach(`${name}-${viewport}`, { body, contentType: 'image/png' });
-}
+    // The security page with the QR code.
+    await page.goto('/security');
+    await expect(page.getByTestId('totp-status')).toHaveText('Off');
+    await clickWithStepUp(page, page.getByTestId('totp-setup'), 'POST', TOTP_SETUP_PATH);
+    await expect(page.getByTestId('totp-qr').locator('svg')).toBeVisible();
+    await expect(page.getByTestId('totp-confirm')).toBeEnabled();
+    await capture(page, testInfo, 'security-qr', viewport);
 
-for (const [viewport, size] of Object.entries(VIEWPORTS) as [keyof typeof VIEWPORTS, { width: number; height: number }][]) {
-  test.describe(`${viewport} (${size.width}×${size.height})`, () => {
-    test.use({ viewport: size });
+    // The recovery codes, shown once.
+    const secret = (await page.getByTestId('totp-secret').textContent())!.replace(/\s/g, '');
+    await page.getByTestId('totp-confirm-code').fill(totp(secret));
+    await clickWithStepUp(page, page.getByTestId('totp-confirm'), 'POST', TOTP_CONFIRM_PATH);
+    const codes = await readRecoveryCodes(page);
+    await capture(page, testInfo, 'recovery-codes', viewport);
 
-    test('security page, recovery codes, second step and step-up', async ({ page }, testInfo) => {
-      // Waits out the step-up window once (5 s).
-      test.setTimeout(60_000);
-      const errors = trackPageErrors(page);
-      const { user } = await registerViaApi(page);
+    // The page with the app on.
+    await page.getByTestId('recovery-done').click();
+    await expect(page.getByTestId('recovery-left')).toHaveText('10 codes left');
+    await capture(page, testInfo, 'security', viewport);
 
-      // The security page with the QR code.
-      await page.goto('/security');
-      await expect(page.getByTestId('totp-status')).toHaveText('Off');
-      await clickWithStepUp(page, page.getByTestId('totp-setup'), 'POST', TOTP_SETUP_PATH);
-      await expect(page.getByTestId('totp-qr').locator('svg')).toBeVisible();
-      await expect(page.getByTestId('totp-confirm')).toBeEnabled();
-      await capture(page, testInfo, 'security-qr', viewport);
+    // The second step of the sign-in.
+    expect((await page.request.post('/api/auth/logout')).status()).toBe(204);
+    await page.goto('/login');
+    await signInViaUi(page, user.email, PASSWORD);
+    await expectSecondStep(page);
+    await capture(page, testInfo, 'login-second-step', viewport);
 
-      // The recovery codes, shown once.
-      const secret = (await page.getByTestId('totp-secret').textContent())!.replace(/\s/g, '');
-      await page.getByTestId('totp-confirm-code').fill(totp(secret));
-      await clickWithStepUp(page, page.getByTestId('totp-confirm'), 'POST', TOTP_CONFIRM_PATH);
-      const codes = await readRecoveryCodes(page);
-      await capture(page, testInfo, 'recovery-codes', viewport);
+    // The step-up dialog, once the sign-in (by recovery code) is old.
+    await page.getByTestId('mfa-use-recovery').click();
+    await page.getByTestId('mfa-recovery-code').fill(codes[0]);
+    await page.getByTestId('mfa-submit').click();
+    const signedInAtMs = Date.now();
+    await expectDashboard(page, user.email);
+    const staleInMs = signedInAtMs + (STEP_UP_SECS + 1) * 1000 - Date.now();
+    if (staleInMs > 0) await page.waitForTimeout(staleInMs);
+    const form = page.getByTestId('password-form');
+    await form.getByLabel('Current password').fill(PASSWORD);
+    await form.getByLabel('New password', { exact: true }).fill(`${PASSWORD}-new`);
+    await form.getByLabel('Confirm new password').fill(`${PASSWORD}-new`);
+    await form.getByRole('button', { name: 'Change password' }).click();
+    const dialog = page.getByTestId('step-up-dialog');
+    await expect(dialog.getByTestId('step-up-code')).toBeFocused();
+    await capture(page, testInfo, 'step-up', viewport, false);
+    await dialog.getByTestId('step-up-cancel').click();
+    await expect(dialog).toBeHidden();
 
-      // The page with the app on.
-      await page.getByTestId('recovery-done').click();
-      await expect(page.getByTestId('recovery-left')).toHaveText('10 codes left');
-      await capture(page, testInfo, 'security', viewport);
-
-      // The second step of the sign-in.
-      expect((await page.request.post('/api/auth/logout')).status()).toBe(204);
-      await page.goto('/login');
-      await signInViaUi(page, user.email, PASSWORD);
-      await expectSecondStep(page);
-      await capture(page, testInfo, 'login-second-step', viewport);
-
-      // The step-up dialog, once the sign-in (by recovery code) is old.
-      await page.getByTestId('mfa-use-recovery').click();
-      await page.getByTestId('mfa-recovery-code').fill(codes[0]);
-      await page.getByTestId('mfa-submit').click();
-      const signedInAtMs = Date.now();
-      await expectDashboard(page, user.email);
-      const staleInMs = signedInAtMs + (STEP_UP_SECS + 1) * 1000 - Date.now();
-      if (staleInMs > 0) await page.waitForTimeout(staleInMs);
-      const form = page.getByTestId('password-form');
-      await form.getByLabel('Current password').fill(PASSWORD);
-      await form.getByLabel('New password', { exact: true }).fill(`${PASSWORD}-new`);
-      await form.getByLabel('Confirm new password').fill(`${PASSWORD}-new`);
-      await form.getByRole('button', { name: 'Change password' }).click();
-      const dialog = page.getByTestId('step-up-dialog');
-      await expect(dialog.getByTestId('step-up-code')).toBeFocused();
-      await capture(page, testInfo, 'step-up', viewport, false);
-      await dialog.getByTestId('step-up-cancel').click();
-      await expect(dialog).toBeHidden();
-
-      expect(errors).toEqual([]);
-    });
+    expect(errors).toEqual([]);
   });
-}
+});

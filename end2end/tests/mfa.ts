@@ -23,8 +23,8 @@ export function isApi(method: string, path: string) {
     response.request().method() === method && new URL(response.url()).pathname === path;
 }
 
-/** How to answer the step-up dialog. */
-export type Proof = { password: string } | { code: () => string | Promise<string> };
+/** How to answer the step-up dialog: the password, a code, or the page's passkey. */
+export type Proof = { password: string } | { code: () => string | Promise<string> } | { passkey: true };
 
 /**
  * Clicks `button`, which sends `method path`. When the server wants a fresh
@@ -54,13 +54,17 @@ export async function proveInDialog(page: Page, proof: Proof): Promise<void> {
   const dialog = page.getByTestId('step-up-dialog');
   await expect(dialog).toBeVisible();
   await expect(dialog.getByRole('heading', { name: "Confirm it's you" })).toBeVisible();
-  if ('password' in proof) {
-    await dialog.getByTestId('step-up-password').fill(proof.password);
-  } else {
-    await dialog.getByTestId('step-up-code').fill(await proof.code());
-  }
   const proved = page.waitForResponse(isApi('POST', STEP_UP_PATH));
-  await dialog.getByTestId('step-up-submit').click();
+  if ('passkey' in proof) {
+    await dialog.getByTestId('step-up-passkey').click();
+  } else {
+    if ('password' in proof) {
+      await dialog.getByTestId('step-up-password').fill(proof.password);
+    } else {
+      await dialog.getByTestId('step-up-code').fill(await proof.code());
+    }
+    await dialog.getByTestId('step-up-submit').click();
+  }
   expect((await proved).status()).toBe(200);
   await expect(dialog).toBeHidden();
 }

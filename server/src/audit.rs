@@ -60,6 +60,8 @@ pub enum EventKind {
     RecoveryCodesRegenerated,
     MfaReset,
     SteppedUp,
+    /// A passkey's signature counter went backwards: a cloned authenticator.
+    PasskeyCloneSuspected,
 }
 
 impl EventKind {
@@ -93,11 +95,12 @@ impl EventKind {
             Self::RecoveryCodesRegenerated => "recovery_codes_regenerated",
             Self::MfaReset => "mfa_reset",
             Self::SteppedUp => "stepped_up",
+            Self::PasskeyCloneSuspected => "passkey_clone_suspected",
         }
     }
 
     /// Every kind, for validating a filter.
-    pub const ALL: [EventKind; 28] = [
+    pub const ALL: [EventKind; 29] = [
         Self::Registered,
         Self::LoginSucceeded,
         Self::LoginFailed,
@@ -126,6 +129,7 @@ impl EventKind {
         Self::RecoveryCodesRegenerated,
         Self::MfaReset,
         Self::SteppedUp,
+        Self::PasskeyCloneSuspected,
     ];
 }
 

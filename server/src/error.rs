@@ -92,6 +92,13 @@ pub enum ApiError {
     /// 401: a wrong, used or stale one-time code.
     #[error("that code is not valid; check it and try again")]
     CodeInvalid,
+    /// 401: a passkey assertion that proves nothing (unknown, expired or
+    /// used ceremony; unknown passkey; bad signature; counter went back).
+    #[error("that passkey could not be verified; try again")]
+    PasskeyInvalid,
+    /// 409: the credential is registered already.
+    #[error("this passkey is registered already")]
+    PasskeyTaken,
     /// 500: a bug or an unexpected failure. Logged, never shown.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -108,7 +115,8 @@ impl ApiError {
             | Self::RefreshExpired
             | Self::RefreshReused
             | Self::MfaPendingInvalid
-            | Self::CodeInvalid => StatusCode::UNAUTHORIZED,
+            | Self::CodeInvalid
+            | Self::PasskeyInvalid => StatusCode::UNAUTHORIZED,
             Self::Forbidden
             | Self::CsrfRejected
             | Self::EmailUnverified
@@ -116,7 +124,7 @@ impl ApiError {
             | Self::MfaEnrolmentRequired => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::EmailTaken => StatusCode::CONFLICT,
+            Self::EmailTaken | Self::PasskeyTaken => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::InvalidInput { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -173,6 +181,8 @@ impl ApiError {
             Self::MfaEnrolmentRequired => ErrorCode::MfaEnrolmentRequired,
             Self::MfaPendingInvalid => ErrorCode::MfaPendingInvalid,
             Self::CodeInvalid => ErrorCode::CodeInvalid,
+            Self::PasskeyInvalid => ErrorCode::PasskeyInvalid,
+            Self::PasskeyTaken => ErrorCode::PasskeyTaken,
         }
     }
 

@@ -49,6 +49,9 @@ pub fn sign_in_methods(user: &UserRow) -> Vec<SecondFactor> {
     if user.mfa_enrolled_at.is_none() {
         return methods;
     }
+    if user.has_passkey {
+        methods.push(SecondFactor::Passkey);
+    }
     if user.has_totp {
         methods.push(SecondFactor::Totp);
     }
@@ -60,7 +63,17 @@ pub fn sign_in_methods(user: &UserRow) -> Vec<SecondFactor> {
 /// when they have one (a password alone would let a phished password
 /// reach every sensitive action), else the password.
 pub fn step_up_methods(user: &UserRow) -> Vec<StepUpMethod> {
-    if user.has_totp { vec![StepUpMethod::Totp] } else { vec![StepUpMethod::Password] }
+    let mut methods = Vec::new();
+    if user.has_passkey {
+        methods.push(StepUpMethod::Passkey);
+    }
+    if user.has_totp {
+        methods.push(StepUpMethod::Totp);
+    }
+    if methods.is_empty() {
+        methods.push(StepUpMethod::Password);
+    }
+    methods
 }
 
 /// The clock one-time codes are checked against: the instance's, unless a

@@ -22,7 +22,8 @@
 //! 6. Services. [`sessions`]: starting, rotating and ending sessions (every
 //!    revocation goes through it); [`links`]: single-use links mailed to
 //!    users; [`notices`]: security notices mailed to users; [`factors`]:
-//!    second factors, pending sign-ins and freshness; [`ops`]:
+//!    second factors, pending sign-ins and freshness; [`passkeys`]: the
+//!    WebAuthn relying party and its ceremonies; [`ops`]:
 //!    operator actions shared by the API and the command line.
 //! 7. The HTTP edge. [`extract`]: `AuthUser`, `RequireRole`, `Client` and
 //!    the CSRF guard; [`routes`]: the HTTP surface, one module per
@@ -54,6 +55,7 @@ pub mod maintenance;
 pub mod metrics;
 pub mod notices;
 pub mod ops;
+pub mod passkeys;
 pub mod routes;
 pub mod sessions;
 pub mod startup;

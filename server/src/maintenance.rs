@@ -37,6 +37,11 @@ pub async fn prune(db: &Db, audit_retention_days: i64, now: i64) {
         Ok(n) => tracing::info!(pending = n, "expired second-step sign-ins pruned"),
         Err(err) => tracing::warn!(error = %err, "pruning second-step sign-ins failed"),
     }
+    match store::passkeys::prune_ceremonies(db, now).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(ceremonies = n, "expired passkey ceremonies pruned"),
+        Err(err) => tracing::warn!(error = %err, "pruning passkey ceremonies failed"),
+    }
     match store::mail::prune_sent(db, now - SENT_MAIL_KEPT_SECS).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(mails = n, "sent mail records pruned"),

@@ -59,6 +59,10 @@ pub enum FactorOutcome {
     /// The pending sign-in was missing, expired, used or out of tries.
     PendingInvalid,
     RateLimited,
+    /// A passkey assertion that did not verify.
+    Refused,
+    /// A passkey whose signature counter went backwards.
+    CloneSuspected,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -152,6 +156,8 @@ impl Metrics {
             FactorOutcome::WrongCode => "wrong_code",
             FactorOutcome::PendingInvalid => "pending_invalid",
             FactorOutcome::RateLimited => "rate_limited",
+            FactorOutcome::Refused => "refused",
+            FactorOutcome::CloneSuspected => "clone_suspected",
         };
         self.factors.get_or_create(&FactorLabels { method, outcome }).inc();
     }

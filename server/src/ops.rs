@@ -41,6 +41,7 @@ pub async fn create_user(
         email_verified_at: None,
         mfa_enrolled_at: None,
         has_totp: false,
+        has_passkey: false,
     };
     if !store::users::insert_user(&state.db, &user).await? {
         return Err(ApiError::EmailTaken);

@@ -193,6 +193,7 @@ pub async fn prepare_state(config: Config) -> anyhow::Result<AppState> {
     let leptos_options = routes::pages::leptos_options(&config);
     let metrics = Arc::new(Metrics::default());
     let passwords = Passwords::new(config.password_queue)?;
+    let webauthn = crate::passkeys::relying_party(&config)?.map(Arc::new);
     let state = AppState {
         tokens: Arc::new(AccessTokens::new(&config)),
         limits: Arc::new(Limits::new(config.rate_limits)),
@@ -204,6 +205,7 @@ pub async fn prepare_state(config: Config) -> anyhow::Result<AppState> {
         refresh_keys,
         sealer,
         passwords,
+        webauthn,
         gate: Arc::new(SessionGate::default()),
         verified: Arc::new(VerifiedTokens::default()),
         metrics,

@@ -28,6 +28,9 @@ pub struct AppState {
     /// Seals the secrets the database keeps (`AUTH_SECRET_KEY_FILE`).
     pub sealer: Arc<Sealer>,
     pub passwords: Passwords,
+    /// The WebAuthn relying party; `None`: passkeys are off (the public
+    /// origin has no domain name).
+    pub webauthn: Option<Arc<webauthn_rs::Webauthn>>,
     pub gate: Arc<SessionGate>,
     pub verified: Arc<VerifiedTokens>,
     pub limits: Arc<Limits>,

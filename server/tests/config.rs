@@ -33,6 +33,19 @@ fn an_empty_environment_gives_the_contracts_defaults() {
 }
 
 #[test]
+fn the_relying_party_defaults_to_the_origins_host_and_may_be_a_parent() {
+    let config = parse(&[("AUTH_PUBLIC_ORIGIN", "https://app.example:8443")]).expect("valid");
+    assert_eq!((config.webauthn.id.as_str(), config.webauthn.name.as_str()), ("app.example", "app.example"));
+    let config = parse(&[
+        ("AUTH_PUBLIC_ORIGIN", "https://login.app.example"),
+        ("AUTH_WEBAUTHN_RP_ID", "App.Example"),
+        ("AUTH_WEBAUTHN_RP_NAME", "Example App"),
+    ])
+    .expect("valid");
+    assert_eq!((config.webauthn.id.as_str(), config.webauthn.name.as_str()), ("app.example", "Example App"));
+}
+
+#[test]
 fn every_malformed_value_is_refused_naming_its_variable() {
     let cases: &[(&[(&str, &str)], &str)] = &[
         (&[("DATABASE_URL", "mysql://db")], "DATABASE_URL"),
@@ -57,6 +70,16 @@ fn every_malformed_value_is_refused_naming_its_variable() {
         (&[("AUTH_METRICS", "sometimes")], "AUTH_METRICS"),
         (&[("AUTH_AUDIT_RETENTION_DAYS", "0")], "AUTH_AUDIT_RETENTION_DAYS"),
         (&[("AUTH_AUDIT_RETENTION_DAYS", "forever")], "AUTH_AUDIT_RETENTION_DAYS"),
+        // The relying party id must be the origin's host or a parent of it.
+        (
+            &[("AUTH_PUBLIC_ORIGIN", "https://app.example"), ("AUTH_WEBAUTHN_RP_ID", "other.example")],
+            "AUTH_WEBAUTHN_RP_ID",
+        ),
+        (
+            &[("AUTH_PUBLIC_ORIGIN", "https://app.example"), ("AUTH_WEBAUTHN_RP_ID", "pp.example")],
+            "AUTH_WEBAUTHN_RP_ID",
+        ),
+        (&[("AUTH_PUBLIC_ORIGIN", "https://app.example"), ("AUTH_WEBAUTHN_RP_ID", ".example")], "AUTH_WEBAUTHN_RP_ID"),
         (
             &[
                 ("AUTH_TLS_CERT", "c.pem"),

@@ -18,7 +18,8 @@ pub use error::ApiError;
 use crate::types::{
     AdminUserView, AuthEventView, Credentials, EmailChangeRequest, ForgotPassword, LinkToken, PasswordChange,
     PasswordReset, RoleChange, SessionInfo, SessionView,
-    mfa::{Factors, LoginAnswer, OneTimeCode, RecoveryCodes, StepUpProof, TotpEnabled, TotpSetup},
+    mfa::{Factors, LoginAnswer, OneTimeCode, PasskeyView, RecoveryCodes, StepUpProof, TotpEnabled, TotpSetup},
+    passkeys::{NewPasskey, PasskeyAdded, PasskeyAssertion, PasskeyChallenge, PasskeyRename},
     paths::encode_segment,
 };
 
@@ -46,6 +47,14 @@ const TOTP_SETUP_URL: &str = "/api/auth/mfa/totp/setup";
 const TOTP_CONFIRM_URL: &str = "/api/auth/mfa/totp/confirm";
 const RECOVERY_CODES_URL: &str = "/api/auth/mfa/recovery-codes";
 const STEP_UP_URL: &str = "/api/auth/step-up";
+const STEP_UP_PASSKEY_OPTIONS_URL: &str = "/api/auth/step-up/passkey/options";
+/// `POST`: finishes adding a passkey; `/{id}`: `PUT` renames, `DELETE` removes.
+const PASSKEYS_URL: &str = "/api/auth/passkeys";
+const PASSKEYS_OPTIONS_URL: &str = "/api/auth/passkeys/options";
+const PASSKEY_SIGN_IN_URL: &str = "/api/auth/passkey";
+const PASSKEY_SIGN_IN_OPTIONS_URL: &str = "/api/auth/passkey/options";
+const MFA_PASSKEY_URL: &str = "/api/auth/mfa/passkey";
+const MFA_PASSKEY_OPTIONS_URL: &str = "/api/auth/mfa/passkey/options";
 
 /// `POST /api/auth/login`: checks the password. Either signs in (the server
 /// sets the token cookies) or, for an account with a second factor, asks
@@ -103,6 +112,60 @@ pub async fn regenerate_recovery_codes() -> Result<RecoveryCodes, ApiError> {
 /// (wrong password) or `401 code_invalid` (wrong code).
 pub async fn step_up(proof: &StepUpProof) -> Result<SessionInfo, ApiError> {
     transport::post_json(STEP_UP_URL, proof).await
+}
+
+/// `POST /api/auth/step-up/passkey/options`: a challenge for one of the
+/// caller's passkeys, to prove themselves with (`StepUpProof::Passkey`).
+pub async fn step_up_passkey_options() -> Result<PasskeyChallenge, ApiError> {
+    transport::post_for_json(STEP_UP_PASSKEY_OPTIONS_URL).await
+}
+
+/// `POST /api/auth/passkeys/options`: the options to create a new passkey
+/// with. May answer `403 step_up_required`.
+pub async fn passkey_creation_options() -> Result<PasskeyChallenge, ApiError> {
+    transport::post_for_json(PASSKEYS_OPTIONS_URL).await
+}
+
+/// `POST /api/auth/passkeys`: registers the passkey the browser made.
+/// `409 passkey_taken`: it is registered already; `422 invalid_input`
+/// (`field: name` or `credential`).
+pub async fn add_passkey(passkey: &NewPasskey) -> Result<PasskeyAdded, ApiError> {
+    transport::post_json(PASSKEYS_URL, passkey).await
+}
+
+/// `PUT /api/auth/passkeys/{id}`: renames one of the caller's passkeys.
+pub async fn rename_passkey(id: &str, rename: &PasskeyRename) -> Result<PasskeyView, ApiError> {
+    transport::put_json(&format!("{PASSKEYS_URL}/{}", encode_segment(id)), rename).await
+}
+
+/// `DELETE /api/auth/passkeys/{id}`: removes one of the caller's passkeys
+/// (`204`). May answer `403 step_up_required`.
+pub async fn delete_passkey(id: &str) -> Result<(), ApiError> {
+    transport::delete(&format!("{PASSKEYS_URL}/{}", encode_segment(id))).await
+}
+
+/// `POST /api/auth/passkey/options`: a challenge any of this site's
+/// passkeys can answer (sign in with no email typed).
+pub async fn passkey_sign_in_options() -> Result<PasskeyChallenge, ApiError> {
+    transport::post_for_json(PASSKEY_SIGN_IN_OPTIONS_URL).await
+}
+
+/// `POST /api/auth/passkey`: signs in with a passkey alone. `401
+/// passkey_invalid`: the assertion proved nothing.
+pub async fn sign_in_with_passkey(assertion: &PasskeyAssertion) -> Result<SessionInfo, ApiError> {
+    transport::post_json(PASSKEY_SIGN_IN_URL, assertion).await
+}
+
+/// `POST /api/auth/mfa/passkey/options`: a challenge for the passkeys of
+/// the user whose password sign-in is pending.
+pub async fn login_passkey_options() -> Result<PasskeyChallenge, ApiError> {
+    transport::post_for_json(MFA_PASSKEY_OPTIONS_URL).await
+}
+
+/// `POST /api/auth/mfa/passkey`: the second step of a sign-in, with a
+/// passkey. Refusals as for [`login_totp`], with `401 passkey_invalid`.
+pub async fn login_passkey(assertion: &PasskeyAssertion) -> Result<SessionInfo, ApiError> {
+    transport::post_json(MFA_PASSKEY_URL, assertion).await
 }
 
 /// `POST /api/auth/register`: creates the account and signs it in.

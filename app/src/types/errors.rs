@@ -44,6 +44,12 @@ pub enum ErrorCode {
     MfaPendingInvalid,
     /// A wrong, used or expired one-time code (TOTP or recovery).
     CodeInvalid,
+    /// A passkey assertion that did not prove anything: unknown, expired or
+    /// used ceremony, unknown passkey, bad signature, or a signature
+    /// counter that went backwards (a cloned authenticator).
+    PasskeyInvalid,
+    /// The passkey is registered already (to this account or another).
+    PasskeyTaken,
     /// A code this build does not know (a newer server): treated as a
     /// generic refusal. The server never sends it.
     #[serde(other)]
@@ -79,6 +85,8 @@ impl ErrorCode {
             Self::MfaEnrolmentRequired => "mfa_enrolment_required",
             Self::MfaPendingInvalid => "mfa_pending_invalid",
             Self::CodeInvalid => "code_invalid",
+            Self::PasskeyInvalid => "passkey_invalid",
+            Self::PasskeyTaken => "passkey_taken",
             Self::Unknown => "unknown",
         }
     }
@@ -109,6 +117,8 @@ pub enum InputField {
     Method,
     /// A passkey's name.
     Name,
+    /// A WebAuthn credential sent back from the browser.
+    Credential,
     /// A field this build does not know.
     #[serde(other)]
     Unknown,

@@ -133,6 +133,10 @@ pub struct Factors {
     pub step_up_methods: Vec<StepUpMethod>,
     /// `AUTH_REQUIRE_MFA` covers this user: they must keep a second factor.
     pub mfa_required_by_policy: bool,
+    /// The server can register and check passkeys (its public origin has a
+    /// domain name).
+    #[serde(default)]
+    pub passkeys_available: bool,
 }
 
 /// A way to prove oneself again (`POST /api/auth/step-up`).
@@ -149,8 +153,18 @@ pub enum StepUpMethod {
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "method", rename_all = "snake_case")]
 pub enum StepUpProof {
-    Password { password: String },
-    Totp { code: String },
+    Password {
+        password: String,
+    },
+    Totp {
+        code: String,
+    },
+    /// An assertion of one of the user's passkeys, made for a ceremony of
+    /// `POST /api/auth/step-up/passkey/options`.
+    Passkey {
+        ceremony: String,
+        credential: serde_json::Value,
+    },
 }
 
 impl StepUpMethod {
@@ -169,6 +183,7 @@ impl StepUpProof {
         match self {
             Self::Password { .. } => StepUpMethod::Password,
             Self::Totp { .. } => StepUpMethod::Totp,
+            Self::Passkey { .. } => StepUpMethod::Passkey,
         }
     }
 }

@@ -11,6 +11,7 @@
 
 mod errors;
 pub mod mfa;
+pub mod passkeys;
 pub mod paths;
 pub mod rules;
 mod sign_out;

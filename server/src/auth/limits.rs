@@ -205,6 +205,9 @@ pub struct Limits {
     /// …and per user, so no account's codes can be guessed from many
     /// addresses faster than this.
     pub codes_by_user: Limiter,
+    /// Passkey ceremonies started per client address (each stores a row
+    /// until it is finished or expires); a finished one is given back.
+    pub ceremonies_by_ip: Limiter,
 }
 
 impl Limits {
@@ -219,6 +222,7 @@ impl Limits {
             links_by_ip: Limiter::new(20, enabled),
             codes_by_ip: Limiter::new(10, enabled),
             codes_by_user: Limiter::new(5, enabled),
+            ceremonies_by_ip: Limiter::new(30, enabled),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Authentication building blocks, below the state: signing keys and
-//! access tokens ([`keys`], [`tokens`]), the cache of verified tokens
+//! access tokens ([`keys`], [`tokens`], with the EdDSA-only backend of
+//! [`jwt_crypto`]), the cache of verified tokens
 //! ([`verified`]), refresh tokens and their MAC keys ([`refresh`],
 //! [`mac_keys`]), sealing secrets at rest ([`sealing`]), the cookies that
 //! carry the tokens ([`cookies`]), password hashing ([`password`]), the
@@ -10,6 +11,7 @@
 
 pub mod cookies;
 pub mod gate;
+pub mod jwt_crypto;
 pub mod keys;
 pub mod limits;
 pub mod mac_keys;

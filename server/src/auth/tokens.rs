@@ -87,6 +87,7 @@ pub struct AccessTokens {
 
 impl AccessTokens {
     pub fn new(config: &Config) -> Self {
+        super::jwt_crypto::install();
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.leeway = LEEWAY_SECS as u64;
         validation.validate_exp = true;

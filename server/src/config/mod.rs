@@ -11,7 +11,7 @@ use std::{net::SocketAddr, path::PathBuf};
 
 pub use checks::{ConfigError, Secret};
 use checks::{check_cookie_name, flag, invalid, parse_origin};
-pub use policy::{MfaPolicy, origin_host};
+pub use policy::{MfaPolicy, RelyingParty, origin_host};
 pub use variables::{VARIABLES, Variable, default_of};
 
 /// Where Prometheus metrics are served.
@@ -94,6 +94,8 @@ pub struct Config {
     pub require_mfa: MfaPolicy,
     /// `AUTH_TOTP_ISSUER`: the issuer authenticator apps show.
     pub totp_issuer: String,
+    /// `AUTH_WEBAUTHN_RP_ID` and `AUTH_WEBAUTHN_RP_NAME`.
+    pub webauthn: RelyingParty,
     /// `AUTH_METRICS`.
     pub metrics: MetricsMode,
     /// `AUTH_AUDIT_REFRESHES`: a `refreshed` event per successful rotation.
@@ -189,6 +191,8 @@ impl Config {
             // The otpauth label is `issuer:account`; a colon would split it.
             return Err(invalid("AUTH_TOTP_ISSUER", "must not contain ':'"));
         }
+
+        let webauthn = RelyingParty::from_lookup(&get, &public_origin, &totp_issuer)?;
 
         let cookie_secure = flag("AUTH_COOKIE_SECURE", &value("AUTH_COOKIE_SECURE"))?;
         let access_cookie = value("AUTH_ACCESS_COOKIE");
@@ -307,6 +311,7 @@ impl Config {
             step_up_secs,
             require_mfa,
             totp_issuer,
+            webauthn,
             clock_offset_secs: 0,
             code_clock: None,
         })

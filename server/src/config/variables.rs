@@ -79,6 +79,13 @@ pub const VARIABLES: &[Variable] = &[
         "off, admins or all: users it covers must enrol a second factor (403 mfa_enrolment_required until they do)",
     ),
     derived("AUTH_TOTP_ISSUER", "AUTH_PUBLIC_ORIGIN's host", "the issuer name authenticator apps show next to a code"),
+    derived(
+        "AUTH_WEBAUTHN_RP_ID",
+        "AUTH_PUBLIC_ORIGIN's host",
+        "the WebAuthn relying party id: the origin's host or a parent domain of it. Every passkey is bound to it: \
+         changing it later breaks every registered passkey",
+    ),
+    derived("AUTH_WEBAUTHN_RP_NAME", "AUTH_TOTP_ISSUER", "the site name passkey prompts show"),
     var("AUTH_METRICS", "off", "Prometheus metrics: off, on (GET /metrics on the main listener) or ip:port"),
     var("AUTH_AUDIT_RETENTION_DAYS", "90", "audit events older than this are deleted"),
     var("AUTH_AUDIT_REFRESHES", "on", "audit every successful refresh (off: only reuse and the other events)"),

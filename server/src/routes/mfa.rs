@@ -27,9 +27,10 @@ use crate::{
     factors::{self, CodeKind, PASSWORD_AND_CODE},
     metrics::{FactorOutcome, LoginOutcome},
     notices::{self, Notice},
+    passkeys::{self, Purpose},
     sessions,
     state::AppState,
-    store::{self, users::UserRow},
+    store::{self, mfa::PendingRow, users::UserRow},
 };
 
 pub fn routes() -> Routes {
@@ -92,26 +93,48 @@ async fn second_step(
         }
         return Err(ApiError::CodeInvalid);
     }
-    if !store::mfa::take_pending(&state.db, &hash, state.now()).await? {
-        cookies::clear_pending(&cookies, &state.config);
+    let issued = finish_pending(&state, &cookies, &client, &hash, pending, &PASSWORD_AND_CODE, kind.as_str()).await?;
+    if kind == CodeKind::Recovery {
+        recovery_code_used(&state, &issued.user.id, &issued.info.session_id, &client).await?;
+    }
+    Ok(Json(issued.info))
+}
+
+/// A started session, for the caller's own audit and notices.
+pub(super) struct Finished {
+    pub user: UserRow,
+    pub info: SessionInfo,
+}
+
+/// Ends a pending sign-in whose second factor was proven: takes it for
+/// good (of two racing completions one wins), clears its cookie, starts
+/// the session with `amr` and sets the session cookies.
+pub(super) async fn finish_pending(
+    state: &AppState,
+    cookies: &Cookies,
+    client: &Client,
+    hash: &str,
+    pending: PendingRow,
+    amr: &[&str],
+    detail: &str,
+) -> Result<Finished, ApiError> {
+    let taken = store::mfa::take_pending(&state.db, hash, state.now()).await?;
+    cookies::clear_pending(cookies, &state.config);
+    if !taken {
         return Err(ApiError::MfaPendingInvalid);
     }
-    cookies::clear_pending(&cookies, &state.config);
     let user = store::users::find_user_by_id(&state.db, &pending.user_id).await?.ok_or(ApiError::MfaPendingInvalid)?;
     // The session starts only if the password is still the one checked
     // at the first step.
     let user = UserRow { password_hash: pending.password_hash, ..user };
-    let issued = sessions::start(&state, &user, &client, &PASSWORD_AND_CODE).await?;
+    let issued = sessions::start(state, &user, client, amr).await?;
     let sid = issued.info.session_id.clone();
     state.metrics.login(LoginOutcome::Success);
-    state.audit.record(
-        Event::new(EventKind::LoginSucceeded).user(&user.id).session(&sid).client(&client).detail(kind.as_str()),
-    );
-    if kind == CodeKind::Recovery {
-        recovery_code_used(&state, &user.id, &sid, &client).await?;
-    }
-    notices::send(&state, &user.id, Notice::SignIn { session_id: sid }, &client);
-    Ok(Json(set_cookies(&state, &cookies, issued)))
+    state
+        .audit
+        .record(Event::new(EventKind::LoginSucceeded).user(&user.id).session(&sid).client(client).detail(detail));
+    notices::send(state, &user.id, Notice::SignIn { session_id: sid }, client);
+    Ok(Finished { info: set_cookies(state, cookies, issued), user })
 }
 
 /// Audits and mails the use of a recovery code, with how many are left.
@@ -136,7 +159,12 @@ async fn factors_of_caller(State(state): State<AppState>, SignedIn(user): Signed
     Ok(Json(Factors {
         totp_enabled_at: summary.totp_enabled_at,
         recovery_codes_left: summary.recovery_codes_left,
-        passkeys: Vec::new(),
+        passkeys: store::passkeys::for_user(&state.db, &account.id)
+            .await?
+            .into_iter()
+            .map(super::passkeys::view)
+            .collect(),
+        passkeys_available: state.webauthn.is_some(),
         step_up_methods: factors::step_up_methods(&account),
         mfa_required_by_policy: state.config.require_mfa.covers(&account.role_list()),
     }))
@@ -231,7 +259,7 @@ async fn step_up(
         let message = format!("this account proves itself with: {}", names.join(", "));
         return Err(ApiError::invalid_field(InputField::Method, message));
     }
-    let amr: &[&str] = match proof {
+    let amr: Vec<&str> = match proof {
         StepUpProof::Password { password } => {
             let refused =
                 super::auth::confirm_password(&state, &user, &client, password, "wrong password on step-up").await;
@@ -239,16 +267,28 @@ async fn step_up(
                 state.metrics.factor("password", FactorOutcome::WrongCode);
                 return Err(err);
             }
-            &[amr::PASSWORD]
+            vec![amr::PASSWORD]
         }
         StepUpProof::Totp { code } => {
             if !factors::check_code(&state, &client, &account.id, CodeKind::Totp, &code, "step-up").await? {
                 return Err(ApiError::CodeInvalid);
             }
-            &[amr::OTP]
+            vec![amr::OTP]
+        }
+        StepUpProof::Passkey { ceremony, credential } => {
+            let proof = passkeys::finish_authentication(
+                &state,
+                &client,
+                Purpose::StepUp,
+                Some(&account.id),
+                &ceremony,
+                credential,
+            )
+            .await?;
+            vec![proof.key_amr]
         }
     };
-    let session = prove(&state, &cookies, &user, amr).await?;
+    let session = prove(&state, &cookies, &user, &amr).await?;
     let event = Event::new(EventKind::SteppedUp).user(&account.id).session(user.session_id()).client(&client);
     state.audit.record(event.detail(amr.join(" ")));
     Ok(Json(session))

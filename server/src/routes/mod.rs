@@ -13,6 +13,7 @@ mod me;
 pub mod metrics;
 mod mfa;
 pub(crate) mod pages;
+mod passkeys;
 mod recovery;
 mod sessions;
 mod table;
@@ -68,7 +69,8 @@ fn surface() -> (Routes, Routes) {
         .merge(admin::routes())
         .merge(recovery::routes())
         .merge(email::routes())
-        .merge(mfa::routes());
+        .merge(mfa::routes())
+        .merge(passkeys::routes());
     (api, Routes::default().merge(jwks::routes()).merge(health::routes()))
 }
 

@@ -1,7 +1,7 @@
 //! Second factors: the `totp_factors`, `recovery_codes` and `mfa_pending`
-//! tables, and `users.mfa_enrolled_at`, which every write here keeps equal
-//! to "the user has a confirmed second factor" inside the same
-//! transaction.
+//! tables, and `users.mfa_enrolled_at`, which every write here (and in
+//! [`super::passkeys`]) keeps equal to "the user has a confirmed TOTP
+//! factor or a passkey" inside the same transaction.
 
 use crate::db::{Db, on_pool};
 
@@ -33,6 +33,7 @@ macro_rules! sync_enrolled {
         sqlx::query(
             "UPDATE users SET mfa_enrolled_at = CASE \
              WHEN EXISTS (SELECT 1 FROM totp_factors t WHERE t.user_id = users.id AND t.confirmed_at IS NOT NULL) \
+             OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = users.id) \
              THEN COALESCE(mfa_enrolled_at, $2) ELSE NULL END WHERE id = $1",
         )
         .bind($user_id)
@@ -41,6 +42,8 @@ macro_rules! sync_enrolled {
         .await?
     };
 }
+
+pub(super) use sync_enrolled;
 
 /// Replaces the user's recovery codes with these hashes, inside `tx`.
 macro_rules! replace_codes {
@@ -56,6 +59,8 @@ macro_rules! replace_codes {
         }
     }};
 }
+
+pub(super) use replace_codes;
 
 pub async fn find_totp(db: &Db, user_id: &str) -> Result<Option<TotpRow>, sqlx::Error> {
     let sql = "SELECT secret, created_at, confirmed_at FROM totp_factors WHERE user_id = $1";
@@ -144,7 +149,11 @@ pub async fn reset_factors(db: &Db, user_id: &str, now: i64) -> Result<bool, sql
     on_pool!(db, write, |pool| {
         let mut tx = pool.begin().await?;
         let mut done = 0;
-        for sql in ["DELETE FROM totp_factors WHERE user_id = $1", "DELETE FROM recovery_codes WHERE user_id = $1"] {
+        for sql in [
+            "DELETE FROM totp_factors WHERE user_id = $1",
+            "DELETE FROM passkeys WHERE user_id = $1",
+            "DELETE FROM recovery_codes WHERE user_id = $1",
+        ] {
             done += sqlx::query(sql).bind(user_id).execute(&mut *tx).await?.rows_affected();
         }
         sqlx::query("DELETE FROM mfa_pending WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;

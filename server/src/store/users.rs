@@ -20,6 +20,8 @@ pub struct UserRow {
     pub mfa_enrolled_at: Option<i64>,
     /// They have a confirmed TOTP factor.
     pub has_totp: bool,
+    /// They have at least one passkey.
+    pub has_passkey: bool,
 }
 
 impl UserRow {
@@ -37,7 +39,8 @@ pub fn split_roles(roles: &str) -> Vec<String> {
 macro_rules! user_columns {
     () => {
         "id, email, password_hash, roles, created_at, authz_version, email_verified_at, mfa_enrolled_at, \
-         EXISTS (SELECT 1 FROM totp_factors t WHERE t.user_id = users.id AND t.confirmed_at IS NOT NULL) AS has_totp"
+         EXISTS (SELECT 1 FROM totp_factors t WHERE t.user_id = users.id AND t.confirmed_at IS NOT NULL) AS has_totp, \
+         EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = users.id) AS has_passkey"
     };
 }
 

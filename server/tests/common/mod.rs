@@ -10,6 +10,7 @@
 //! - `api`: `Api`, a client for one server; the fully read `Response`; `User`.
 //! - `cookies`: the cookie `Jar` and the parsed `SetCookie`.
 //! - `asserts`: assertions on the contract's answers.
+//! - `passkey`: a software WebAuthn authenticator.
 //! - `process`: the real `server` binary as a child process.
 //!
 //! Every test binary includes this module (`mod common;`) and uses a
@@ -24,6 +25,7 @@ mod app;
 mod asserts;
 mod cookies;
 mod mail;
+pub mod passkey;
 pub mod process;
 
 // `self::` because a bare `app::` would also name the `app` crate.
