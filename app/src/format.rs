@@ -1,5 +1,6 @@
-//! Text for people: durations, times, user agents, error sentences. Small
-//! and dependency-free on purpose (no chrono, no regex in the WASM).
+//! Text for people: durations, times, user agents, passkey names, error
+//! sentences. Small and dependency-free on purpose (no chrono, no regex in
+//! the WASM).
 //!
 //! Times are shown in the browser's local time zone (read through JS
 //! `Date`); the server, which renders none of these lists, falls back to UTC.
@@ -108,6 +109,27 @@ pub fn describe_user_agent(user_agent: Option<&str>) -> String {
     }
 }
 
+/// The name a new passkey starts with: this browser ("Chrome on Linux"),
+/// so the list tells passkeys apart, or "Passkey" when the agent is unknown.
+pub fn passkey_name_for(user_agent: Option<&str>) -> String {
+    match user_agent.map(str::trim).filter(|ua| !ua.is_empty()) {
+        Some(ua) => describe_user_agent(Some(ua)),
+        None => "Passkey".to_owned(),
+    }
+}
+
+/// This browser's `User-Agent`; `None` on the server, which renders as if
+/// for no browser in particular.
+#[cfg(feature = "hydrate")]
+pub fn this_user_agent() -> Option<String> {
+    web_sys::window().and_then(|window| window.navigator().user_agent().ok())
+}
+
+#[cfg(not(feature = "hydrate"))]
+pub fn this_user_agent() -> Option<String> {
+    None
+}
+
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian
 /// (Howard Hinnant's `civil_from_days`).
 fn civil_from_days(days: i64) -> (i64, i64, i64) {
@@ -168,5 +190,14 @@ mod tests {
         assert_eq!(describe_user_agent(Some("curl/8.5.0")), "curl");
         assert_eq!(describe_user_agent(None), "Unknown device");
         assert_eq!(describe_user_agent(Some(" ")), "Unknown device");
+    }
+
+    #[test]
+    fn a_new_passkey_is_named_for_this_browser() {
+        let firefox = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.1; rv:120.0) Gecko/20100101 Firefox/120.0";
+
+        assert_eq!(passkey_name_for(Some(firefox)), "Firefox on macOS");
+        assert_eq!(passkey_name_for(None), "Passkey");
+        assert_eq!(passkey_name_for(Some("  ")), "Passkey");
     }
 }

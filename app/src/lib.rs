@@ -11,7 +11,8 @@
 //!   with its second step, register, not found) and the 403 page.
 //! - [`components`]: the route guards, the header, the credentials form,
 //!   the token status, session list and password form of the dashboard, a
-//!   busy button, the one-time code field, and the step-up dialog with
+//!   busy button, the one-time code field, what the passkey buttons share,
+//!   and the step-up dialog with
 //!   [`with_step_up`](components::with_step_up), which every sensitive call
 //!   goes through.
 //! - [`session`]: what the app knows about the session; in the browser, the

@@ -1,5 +1,6 @@
 //! `/login`: sign in with email and password and, for an account with a
-//! second factor, a code ([`SecondStep`]).
+//! second factor, a passkey or a code ([`SecondStep`]); or with a passkey
+//! alone ([`PasskeySignIn`]), where this browser can use one.
 //!
 //! `?reason=expired|revoked|reused|signed_out` says why the last session
 //! ended (shown as a notice); `?next=/path` is where to go once signed in.
@@ -8,7 +9,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
-use super::second_step::SecondStep;
+use super::{passkey_sign_in::PasskeySignIn, second_step::SecondStep};
 use crate::{
     api,
     components::{AuthAction, CredentialsForm, FormKind, GuestOnly},
@@ -94,6 +95,7 @@ fn PasswordStep(action: AuthAction, restarted: RwSignal<Option<String>>) -> impl
             }}
             <CredentialsForm kind=FormKind::SignIn action/>
             <p class="form-aside"><A href=paths::FORGOT>"Forgot your password?"</A></p>
+            <PasskeySignIn/>
             <p class="card-footer">"New here? " <A href=paths::REGISTER>"Create an account"</A></p>
         </section>
     }

@@ -10,6 +10,7 @@ mod link_token;
 mod login;
 mod mailed_link;
 mod not_found;
+mod passkey_sign_in;
 mod register;
 mod reset;
 mod second_step;

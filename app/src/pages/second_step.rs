@@ -1,6 +1,7 @@
 //! The second step of a sign-in: the password was right and the account has
-//! a second factor, so a code finishes it: six digits from the
-//! authenticator app, or one of the recovery codes.
+//! a second factor, which finishes it: a passkey (offered first, see
+//! [`PasskeyStep`]), six digits from the authenticator app, or one of the
+//! recovery codes.
 //!
 //! The server keeps the half-done sign-in in a short-lived HttpOnly cookie
 //! (five minutes, five tries) that this page never sees. When it is gone
@@ -13,6 +14,7 @@ use leptos::{
     prelude::*,
 };
 
+use super::passkey_sign_in::PasskeyStep;
 use crate::{
     api::{self, ApiError},
     components::{BusyButton, CodeField, CodeKind, read_code},
@@ -58,6 +60,7 @@ pub(super) fn SecondStep(methods: Vec<SecondFactor>, restart: Callback<Option<St
     let session = use_session();
     let can_use_app = methods.contains(&SecondFactor::Totp);
     let can_recover = methods.contains(&SecondFactor::Recovery);
+    let can_use_passkey = methods.contains(&SecondFactor::Passkey);
     let using = RwSignal::new(if can_recover && !can_use_app { CodeKind::Recovery } else { CodeKind::Totp });
 
     let finish: FinishAction = Action::new_local(|(kind, code): &(CodeKind, String)| {
@@ -88,8 +91,13 @@ pub(super) fn SecondStep(methods: Vec<SecondFactor>, restart: Callback<Option<St
 
     let input = NodeRef::<html::Input>::new();
     // The code is what the user came for: focus it (again after a switch).
+    // Not at first beside a passkey, which comes first (and on a phone the
+    // keyboard would cover it).
+    let focus_code = RwSignal::new(!can_use_passkey);
     Effect::new(move || {
-        if let Some(input) = input.get() {
+        if focus_code.get()
+            && let Some(input) = input.get()
+        {
             let _ = input.focus();
         }
     });
@@ -108,9 +116,12 @@ pub(super) fn SecondStep(methods: Vec<SecondFactor>, restart: Callback<Option<St
         error.set(None);
         finish.dispatch((using.get_untracked(), code));
     };
+    // Beside a passkey the code is the alternative, not the first way.
+    let verify_class = if can_use_passkey { "button" } else { "button button-primary" };
     let use_code = move |kind: CodeKind| {
         move |_: MouseEvent| {
             error.set(None);
+            focus_code.set(true);
             using.set(kind);
         }
     };
@@ -118,6 +129,7 @@ pub(super) fn SecondStep(methods: Vec<SecondFactor>, restart: Callback<Option<St
     view! {
         <section class="card card-narrow" aria-labelledby="mfa-heading">
             <h1 id="mfa-heading">"Two-step verification"</h1>
+            {can_use_passkey.then(|| view! { <PasskeyStep restart error_test_id=ERROR_TEST_ID/> })}
             <form class="auth-form" method="post" novalidate data-testid="mfa-form" on:submit=on_submit>
                 {move || match using.get() {
                     CodeKind::Totp => {
@@ -169,7 +181,7 @@ pub(super) fn SecondStep(methods: Vec<SecondFactor>, restart: Callback<Option<St
                     busy=pending
                     submit=true
                     test_id="mfa-submit"
-                    class="button button-primary"
+                    class=verify_class
                 />
             </form>
             {(can_use_app && can_recover)

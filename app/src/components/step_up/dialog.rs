@@ -1,6 +1,11 @@
-//! The step-up dialog: asks for the password or a code (what the server
-//! offers for this account), proves it with `POST /api/auth/step-up`,
-//! adopts the fresh session and tells the waiting calls.
+//! The step-up dialog: asks for a passkey, a code or the password (what
+//! the server offers for this account), proves it with
+//! `POST /api/auth/step-up`, adopts the fresh session and tells the waiting
+//! calls.
+//!
+//! A passkey, where offered and where this browser can use one, comes first
+//! as a button of its own ([`PasskeyProof`]); the code or password form
+//! stays below it as the alternative.
 
 use leptos::{
     ev::{MouseEvent, SubmitEvent},
@@ -11,7 +16,8 @@ use leptos::{
 
 use super::{
     StepUp,
-    parts::{ERROR_TEST_ID, Field, PasswordField, describe, offered},
+    parts::{ERROR_TEST_ID, Field, PasswordField, describe, offered, session_gone},
+    passkey::PasskeyProof,
     use_step_up,
 };
 use crate::components::{
@@ -21,10 +27,8 @@ use crate::components::{
 use crate::{
     api,
     session::use_session,
-    types::{
-        ErrorCode,
-        mfa::{StepUpMethod, StepUpProof},
-    },
+    types::mfa::{StepUpMethod, StepUpProof},
+    webauthn,
 };
 
 const CODE_ID: &str = "step-up-code";
@@ -76,19 +80,26 @@ pub fn StepUpDialog() -> impl IntoView {
 fn Prove(step_up: StepUp) -> impl IntoView {
     let session = use_session();
     let (methods, set_methods) = signal(Fetched::<Vec<StepUpMethod>>::Loading);
-    // The way asked for now; `None` until known, or when none is offered.
+    // The password or code asked for in the form now; `None` until known,
+    // or when neither is offered.
     let method = RwSignal::new(None::<StepUpMethod>);
+    // Effects run only in the browser, where passkey support can be asked.
     Effect::new(move || {
         spawn_local(async move {
-            let answer = api::factors().await.map(|factors| offered(&factors.step_up_methods));
+            let passkeys_work = webauthn::supported();
+            let answer = api::factors().await.map(|factors| offered(&factors.step_up_methods, passkeys_work));
             if let Ok(offered) = &answer {
                 // The dialog may have closed meanwhile.
-                let _ = method.try_set(offered.first().copied());
+                let _ = method.try_set(offered.iter().copied().find(|way| *way != StepUpMethod::Passkey));
             }
             let _ = set_methods.try_set(Fetched::from_answer(answer, session));
         });
     });
-    let both = move || methods.with(|methods| matches!(methods, Fetched::Loaded(offered) if offered.len() > 1));
+    let offers = move |way: StepUpMethod| {
+        methods.with(|methods| matches!(methods, Fetched::Loaded(offered) if offered.contains(&way)))
+    };
+    let with_passkey = move || offers(StepUpMethod::Passkey);
+    let both = move || offers(StepUpMethod::Totp) && offers(StepUpMethod::Password);
 
     let prove = Action::new_local(|proof: &StepUpProof| {
         let proof = proof.clone();
@@ -105,10 +116,8 @@ fn Prove(step_up: StepUp) -> impl IntoView {
             step_up.finish(true);
         }
         Some(Err(refusal)) => {
-            // A dead access token, not a wrong password or code.
-            if refusal.is_unauthorized()
-                && !matches!(refusal.code(), Some(ErrorCode::InvalidCredentials | ErrorCode::CodeInvalid))
-            {
+            // A dead access token, not a wrong password, code or passkey.
+            if session_gone(&refusal) {
                 session.check_now();
             }
             error.set(Some(describe(&refusal)));
@@ -154,9 +163,25 @@ fn Prove(step_up: StepUp) -> impl IntoView {
         });
     };
 
+    // With only a passkey offered there is nothing to submit; beside one,
+    // the form is the alternative, not the first way.
+    let confirm_class = Memo::new(move |_| {
+        let passkey = with_passkey();
+        (!passkey || method.with(Option::is_some)).then_some(if passkey { "button" } else { "button button-primary" })
+    });
+
     view! {
         <h2 id="step-up-heading">"Confirm it's you"</h2>
         <p id="step-up-text">"This change needs a fresh confirmation that it's you."</p>
+        {move || {
+            with_passkey()
+                .then(|| {
+                    view! {
+                        <PasskeyProof step_up/>
+                        {move || method.with(Option::is_some).then(|| view! { <p class="divider">"or"</p> })}
+                    }
+                })
+        }}
         <form class="auth-form" method="post" novalidate data-testid="step-up-form" on:submit=on_submit>
             {move || match methods.get() {
                 Fetched::Loading => {
@@ -188,10 +213,14 @@ fn Prove(step_up: StepUp) -> impl IntoView {
                                 .into_any()
                         }
                         Some(_) => view! { <PasswordField input=secret_input error=secret_error/> }.into_any(),
+                        // The passkey button above is the way.
+                        None if with_passkey() => ().into_any(),
+                        // The server always offers a way: here, only a passkey
+                        // this browser cannot use.
                         None => {
                             view! {
                                 <p class="form-error" role="alert" data-testid=ERROR_TEST_ID>
-                                    "This account cannot confirm it here. Sign out and sign in again."
+                                    "This browser cannot use your passkey to confirm it's you. Try a browser that can."
                                 </p>
                             }
                                 .into_any()
@@ -226,15 +255,23 @@ fn Prove(step_up: StepUp) -> impl IntoView {
                     })
             }}
             <div class="button-row dialog-actions">
-                <BusyButton
-                    label="Confirm"
-                    busy_label="Confirming…"
-                    busy=pending
-                    submit=true
-                    disabled=Signal::derive(move || method.with(Option::is_none))
-                    test_id="step-up-submit"
-                    class="button button-primary"
-                />
+                {move || {
+                    confirm_class
+                        .get()
+                        .map(|class| {
+                            view! {
+                                <BusyButton
+                                    label="Confirm"
+                                    busy_label="Confirming…"
+                                    busy=pending
+                                    submit=true
+                                    disabled=Signal::derive(move || method.with(Option::is_none))
+                                    test_id="step-up-submit"
+                                    class=class
+                                />
+                            }
+                        })
+                }}
                 <button
                     type="button"
                     class="button"

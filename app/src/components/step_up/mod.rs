@@ -11,11 +11,14 @@
 //! refusal, which the form shows like any other.
 //!
 //! The dialog asks for what `GET /api/auth/mfa` lists in `step_up_methods`:
-//! the password for an account without a second factor, else a code from
-//! the authenticator app (with a switch when both are allowed).
+//! the password for an account without a second factor, else a passkey
+//! (first, where this browser can use one) or a code from the
+//! authenticator app (with a switch when a code and the password are both
+//! allowed).
 
 mod dialog;
 mod parts;
+mod passkey;
 
 use futures::channel::oneshot;
 use leptos::prelude::*;

@@ -13,10 +13,27 @@ pub(super) const PASSWORD_ID: &str = "step-up-password";
 pub(super) const PASSWORD_ERROR_ID: &str = "step-up-password-error";
 pub(super) const ERROR_TEST_ID: &str = "step-up-error";
 
+/// What a refused passkey reads as here: the dialog stays open for another go.
+pub(super) const PASSKEY_NOT_ACCEPTED: &str = "That passkey was not accepted. Try again.";
+
 /// The ways this dialog can offer, strongest first, of those the server
-/// allows. Passkeys are not offered here yet.
-pub(super) fn offered(allowed: &[StepUpMethod]) -> Vec<StepUpMethod> {
-    [StepUpMethod::Totp, StepUpMethod::Password].into_iter().filter(|method| allowed.contains(method)).collect()
+/// allows. A passkey only where this browser can use one (`passkeys_work`).
+pub(super) fn offered(allowed: &[StepUpMethod], passkeys_work: bool) -> Vec<StepUpMethod> {
+    [StepUpMethod::Passkey, StepUpMethod::Totp, StepUpMethod::Password]
+        .into_iter()
+        .filter(|method| allowed.contains(method) && (passkeys_work || *method != StepUpMethod::Passkey))
+        .collect()
+}
+
+/// Whether a refusal means the session is gone (a dead access token), as
+/// opposed to a wrong password, code or passkey, which the user simply
+/// tries again.
+pub(super) fn session_gone(refusal: &ApiError) -> bool {
+    refusal.is_unauthorized()
+        && !matches!(
+            refusal.code(),
+            Some(ErrorCode::InvalidCredentials | ErrorCode::CodeInvalid | ErrorCode::PasskeyInvalid)
+        )
 }
 
 /// Which part of the dialog a refusal is about.
@@ -34,6 +51,7 @@ pub(super) fn describe(refusal: &ApiError) -> (Field, String) {
         Some(ErrorCode::CodeInvalid) => {
             (Field::Secret, "That code is not right. Enter the code your app shows now.".to_owned())
         }
+        Some(ErrorCode::PasskeyInvalid) => (Field::Form, PASSKEY_NOT_ACCEPTED.to_owned()),
         Some(ErrorCode::RateLimited) => (Field::Form, too_many_attempts(refusal.retry_after_secs())),
         _ => (Field::Form, sentence(&refusal.message())),
     }
@@ -87,13 +105,31 @@ mod tests {
     }
 
     #[test]
-    fn the_code_is_offered_before_the_password_and_passkeys_not_yet() {
+    fn the_code_is_offered_before_the_password() {
         assert_eq!(
-            offered(&[StepUpMethod::Password, StepUpMethod::Totp]),
+            offered(&[StepUpMethod::Password, StepUpMethod::Totp], true),
             [StepUpMethod::Totp, StepUpMethod::Password]
         );
-        assert_eq!(offered(&[StepUpMethod::Passkey, StepUpMethod::Password]), [StepUpMethod::Password]);
-        assert!(offered(&[StepUpMethod::Passkey]).is_empty());
+    }
+
+    #[test]
+    fn a_passkey_comes_first_where_the_browser_can_use_one() {
+        assert_eq!(
+            offered(&[StepUpMethod::Totp, StepUpMethod::Passkey], true),
+            [StepUpMethod::Passkey, StepUpMethod::Totp]
+        );
+        assert_eq!(offered(&[StepUpMethod::Passkey, StepUpMethod::Password], false), [StepUpMethod::Password]);
+        assert!(offered(&[StepUpMethod::Passkey], false).is_empty());
+    }
+
+    #[test]
+    fn a_refused_passkey_is_retried_not_taken_for_a_lost_session() {
+        assert_eq!(describe(&refusal(401, ErrorCode::PasskeyInvalid)), (Field::Form, PASSKEY_NOT_ACCEPTED.to_owned()));
+        assert!(!session_gone(&refusal(401, ErrorCode::PasskeyInvalid)));
+        assert!(!session_gone(&refusal(401, ErrorCode::CodeInvalid)));
+        assert!(!session_gone(&refusal(401, ErrorCode::InvalidCredentials)));
+        assert!(session_gone(&refusal(401, ErrorCode::Unauthenticated)));
+        assert!(!session_gone(&refusal(429, ErrorCode::RateLimited)));
     }
 
     #[test]

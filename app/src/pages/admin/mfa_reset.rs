@@ -11,12 +11,12 @@ use crate::{
     types::mfa::SecondFactor,
 };
 
-/// The kinds of second factor, for the table: "Authenticator, recovery
-/// codes", or a dash for none.
+/// The kinds of second factor, strongest first, for the table: "Passkey,
+/// authenticator, recovery codes", or a dash for none.
 pub(super) fn describe_factors(factors: &[SecondFactor]) -> String {
     let names: Vec<&str> = [
+        (SecondFactor::Passkey, "passkey"),
         (SecondFactor::Totp, "authenticator"),
-        (SecondFactor::Passkey, "passkeys"),
         (SecondFactor::Recovery, "recovery codes"),
     ]
     .into_iter()
@@ -128,6 +128,10 @@ mod tests {
     fn factors_are_named_in_the_table() {
         assert_eq!(describe_factors(&[]), "—");
         assert_eq!(describe_factors(&[SecondFactor::Recovery, SecondFactor::Totp]), "Authenticator, recovery codes");
-        assert_eq!(describe_factors(&[SecondFactor::Passkey]), "Passkeys");
+        assert_eq!(describe_factors(&[SecondFactor::Passkey]), "Passkey");
+        assert_eq!(
+            describe_factors(&[SecondFactor::Totp, SecondFactor::Recovery, SecondFactor::Passkey]),
+            "Passkey, authenticator, recovery codes"
+        );
     }
 }

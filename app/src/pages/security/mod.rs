@@ -1,6 +1,8 @@
-//! `/security`: two-step verification. The authenticator app (TOTP) on or
-//! off, the recovery codes left and new ones, and later passkeys.
+//! `/security`: two-step verification. Passkeys, the authenticator app
+//! (TOTP) on or off, the recovery codes left and new ones.
 //!
+//! - `passkeys`: the user's passkeys, adding one, renaming and removing
+//!   each. First: they are the factor we recommend.
 //! - `totp`: the authenticator app: its status, setting it up (QR code,
 //!   secret, a first code) and turning it off.
 //! - `recovery`: how many recovery codes are left, making new ones, and the
@@ -12,6 +14,7 @@
 //! signed-in page, with `?next=` where it was going; a notice says why.
 //! The factors are loaded in the browser after hydration.
 
+mod passkeys;
 mod recovery;
 mod totp;
 mod turn_off;
@@ -21,6 +24,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use self::{
+    passkeys::PasskeysSection,
     recovery::{CodesPanel, RecoverySection},
     totp::TotpSection,
 };
@@ -87,7 +91,7 @@ fn Panels() -> impl IntoView {
             <div class="page-head">
                 <h1 id="security-heading">"Security"</h1>
                 <p class="muted">
-                    "With two-step verification, signing in asks for a code from your phone after your password."
+                    "With two-step verification, signing in asks for a passkey or a code from your phone after your password."
                 </p>
             </div>
             {move || {
@@ -119,16 +123,16 @@ fn Panels() -> impl IntoView {
 /// One card per kind of factor.
 #[component]
 fn Sections(factors: Factors, reload: Callback<()>, show_codes: Callback<Vec<String>>) -> impl IntoView {
-    let Factors { totp_enabled_at, recovery_codes_left, passkeys, mfa_required_by_policy, .. } = factors;
+    let Factors { totp_enabled_at, recovery_codes_left, passkeys, mfa_required_by_policy, passkeys_available, .. } =
+        factors;
     let has_factor = totp_enabled_at.is_some() || !passkeys.is_empty();
     // The policy wants a second factor: the last one may not go.
     let must_keep_totp = mfa_required_by_policy && passkeys.is_empty();
+    let must_keep_passkey = mfa_required_by_policy && totp_enabled_at.is_none() && passkeys.len() == 1;
     view! {
+        <PasskeysSection passkeys available=passkeys_available must_keep=must_keep_passkey reload show_codes/>
         <TotpSection enabled_at=totp_enabled_at must_keep=must_keep_totp reload show_codes/>
         {(has_factor || recovery_codes_left > 0)
             .then(|| view! { <RecoverySection left=recovery_codes_left reload show_codes/> })}
-        // Passkeys (WebAuthn) come later: a "Passkeys" card listing
-        // `factors.passkeys` (name, added, last used) with "Add a passkey"
-        // and a remove button per key goes here. No UI until then.
     }
 }

@@ -47,7 +47,7 @@ pub(super) fn RecoverySection(left: i64, reload: Callback<()>, show_codes: Callb
             <h2 id="recovery-heading">"Recovery codes"</h2>
             <p data-testid="recovery-left">{codes_left(left)}</p>
             <p class="hint spaced">
-                "Each code signs you in once when you cannot use your authenticator app. \
+                "Each code signs you in once when you cannot use your passkey or authenticator app. \
                  Making new codes stops the old ones working."
             </p>
             {move || {
