@@ -17,7 +17,7 @@ use crate::{
     error::ApiError,
     metrics::FactorOutcome,
     state::AppState,
-    store::{self, mfa::PendingRow, users::UserRow},
+    store::{self, mfa::Removal, mfa_pending::PendingRow, users::UserRow},
 };
 
 /// Wrong codes a pending sign-in survives; the fifth ends it.
@@ -208,7 +208,8 @@ pub async fn begin_pending(state: &AppState, user: &UserRow) -> Result<String, A
     let token = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
     let now = state.now();
     let expires_at = now + crate::auth::cookies::PENDING_MAX_AGE;
-    store::mfa::insert_pending(&state.db, &token_hash(&token), &user.id, &user.password_hash, now, expires_at).await?;
+    store::mfa_pending::insert_pending(&state.db, &token_hash(&token), &user.id, &user.password_hash, now, expires_at)
+        .await?;
     Ok(token)
 }
 
@@ -216,6 +217,24 @@ pub async fn begin_pending(state: &AppState, user: &UserRow) -> Result<String, A
 pub async fn pending(state: &AppState, token: Option<&str>) -> Result<(String, PendingRow), ApiError> {
     let Some(token) = token.filter(|t| t.len() <= 128) else { return Err(ApiError::MfaPendingInvalid) };
     let hash = token_hash(token);
-    let row = store::mfa::find_pending(&state.db, &hash, state.now(), MAX_PENDING_FAILURES).await?;
+    let row = store::mfa_pending::find_pending(&state.db, &hash, state.now(), MAX_PENDING_FAILURES).await?;
     row.map(|row| (hash, row)).ok_or(ApiError::MfaPendingInvalid)
+}
+
+/// True when `AUTH_REQUIRE_MFA` covers `user`: they may not remove their
+/// last second factor.
+pub fn must_keep_a_factor(state: &AppState, user: &UserRow) -> bool {
+    state.config.require_mfa.covers(&user.role_list())
+}
+
+/// A factor's removal as the API answers it: `404` when there was none,
+/// `422` when it was the last one of a user who must keep one.
+pub fn removed<T>(removal: Removal<T>) -> Result<T, ApiError> {
+    match removal {
+        Removal::Removed(what) => Ok(what),
+        Removal::NotFound => Err(ApiError::NotFound),
+        Removal::LastFactor => {
+            Err(ApiError::invalid("your account must keep a second factor: add another one before removing this one"))
+        }
+    }
 }

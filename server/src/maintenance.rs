@@ -32,7 +32,7 @@ pub async fn prune(db: &Db, audit_retention_days: i64, now: i64) {
         Ok(n) => tracing::info!(links = n, "expired mailed links pruned"),
         Err(err) => tracing::warn!(error = %err, "pruning mailed links failed"),
     }
-    match store::mfa::prune_pending(db, now).await {
+    match store::mfa_pending::prune_pending(db, now).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(pending = n, "expired second-step sign-ins pruned"),
         Err(err) => tracing::warn!(error = %err, "pruning second-step sign-ins failed"),

@@ -293,6 +293,9 @@ async fn a_stale_session_must_step_up_for_every_sensitive_route() {
         ("POST", "/api/auth/mfa/totp/confirm".into(), json!({ "code": "123456" }), &user.jar),
         ("DELETE", "/api/auth/mfa/totp".into(), json!({}), &user.jar),
         ("POST", "/api/auth/mfa/recovery-codes".into(), json!({}), &user.jar),
+        ("POST", "/api/auth/passkeys/options".into(), json!({}), &user.jar),
+        ("POST", "/api/auth/passkeys".into(), json!({ "ceremony": "c", "name": "Key", "credential": {} }), &user.jar),
+        ("DELETE", format!("/api/auth/passkeys/{}", uuid::Uuid::new_v4()), json!({}), &user.jar),
         ("PUT", format!("/api/admin/users/{}/roles", user.info.user.id), json!({ "roles": ["user"] }), &admin.jar),
         ("DELETE", format!("/api/admin/users/{}/mfa", user.info.user.id), json!({}), &admin.jar),
     ];
@@ -371,9 +374,20 @@ async fn the_policy_holds_covered_users_until_they_enrol() {
 #[tokio::test]
 async fn policy_all_covers_every_user() {
     let app = TestApp::spawn_with(&[("AUTH_REQUIRE_MFA", "all")]).await;
-    let user = app.new_user().await;
+    let mut user = app.new_user().await;
     assert!(user.info.mfa_enrolment_required);
     assert_error(&app.me(&user.jar).await, 403, "mfa_enrolment_required");
+
+    // A secret set up but never confirmed was no factor: it may go.
+    assert_status(&app.post_empty("/api/auth/mfa/totp/setup", &user.jar).await, 200);
+    assert_status(&app.delete("/api/auth/mfa/totp", &user.jar).await, 204);
+
+    // The one factor of a covered user stays.
+    enrol_totp(&app, &mut user).await;
+    assert_status(&app.me(&user.jar).await, 200);
+    assert_invalid_field_free(&app.delete("/api/auth/mfa/totp", &user.jar).await);
+    assert_eq!(app.get("/api/auth/mfa", &user.jar).await.json::<Value>()["recovery_codes_left"], json!(10));
+    assert_status(&app.me(&user.jar).await, 200);
 }
 
 #[tokio::test]

@@ -409,3 +409,21 @@ async fn passkeys_are_off_when_the_origin_has_no_domain_name() {
     assert_client_error(&app.post_empty("/api/auth/passkey/options", &Jar::default()).await);
     assert_client_error(&app.post_empty("/api/auth/passkeys/options", &user.jar).await);
 }
+
+#[tokio::test]
+async fn a_user_the_policy_covers_keeps_a_last_passkey() {
+    let app = spawn(&[("AUTH_REQUIRE_MFA", "all")]).await;
+    let user = app.new_user().await;
+    assert!(user.info.mfa_enrolment_required);
+    let (mut laptop, mut phone) = (authenticator(), authenticator());
+    let first = add_passkey(&app, &user, &mut laptop, "Laptop").await;
+    assert_status(&app.me(&user.jar).await, 200);
+    let second = add_passkey(&app, &user, &mut phone, "Phone").await;
+
+    let path = |added: &Value| format!("/api/auth/passkeys/{}", added["passkey"]["id"].as_str().expect("an id"));
+    assert_status(&app.delete(&path(&first), &user.jar).await, 204);
+    let refused = app.delete(&path(&second), &user.jar).await;
+    assert_error(&refused, 422, "invalid_input");
+    assert_eq!(factors(&app, &user.jar).await["passkeys"].as_array().map(Vec::len), Some(1));
+    assert_status(&sign_in_alone(&app, &mut phone, 0).await, 200);
+}

@@ -3,6 +3,7 @@
 
 mod busy_button;
 mod code_field;
+mod confirm_twice;
 mod credentials_form;
 mod email_form;
 mod fetched;
@@ -17,6 +18,7 @@ mod verify_banner;
 
 pub use busy_button::BusyButton;
 pub use code_field::{CodeField, CodeKind, read_code};
+pub use confirm_twice::{ConfirmTwice, ConfirmWords};
 pub use credentials_form::{AuthAction, CredentialsForm, FormKind};
 pub use email_form::EmailForm;
 pub use fetched::Fetched;

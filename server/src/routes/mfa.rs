@@ -30,7 +30,7 @@ use crate::{
     passkeys::{self, Purpose},
     sessions,
     state::AppState,
-    store::{self, mfa::PendingRow, users::UserRow},
+    store::{self, mfa_pending::PendingRow, users::UserRow},
 };
 
 pub fn routes() -> Routes {
@@ -87,7 +87,7 @@ async fn second_step(
         }
     };
     if !factors::check_code(&state, &client, &pending.user_id, kind, &code, "sign-in second step").await? {
-        let failures = store::mfa::fail_pending(&state.db, &hash, factors::MAX_PENDING_FAILURES).await?;
+        let failures = store::mfa_pending::fail_pending(&state.db, &hash, factors::MAX_PENDING_FAILURES).await?;
         if failures >= factors::MAX_PENDING_FAILURES {
             cookies::clear_pending(&cookies, &state.config);
         }
@@ -118,7 +118,7 @@ pub(super) async fn finish_pending(
     amr: &[&str],
     detail: &str,
 ) -> Result<Finished, ApiError> {
-    let taken = store::mfa::take_pending(&state.db, hash, state.now()).await?;
+    let taken = store::mfa_pending::take_pending(&state.db, hash, state.now()).await?;
     cookies::clear_pending(cookies, &state.config);
     if !taken {
         return Err(ApiError::MfaPendingInvalid);
@@ -208,16 +208,17 @@ async fn confirm_totp(
     Ok(Json(TotpEnabled { recovery_codes: RecoveryCodes { codes }, session }))
 }
 
-/// Turns TOTP off. With no second factor left, the recovery codes go too.
+/// Turns TOTP off. With no second factor left, the recovery codes go too;
+/// a user `AUTH_REQUIRE_MFA` covers keeps their last factor (`422`).
 async fn disable_totp(
     State(state): State<AppState>,
     client: Client,
     SignedIn(user): SignedIn,
 ) -> Result<StatusCode, ApiError> {
     user.require_fresh(&state)?;
-    if !store::mfa::delete_totp(&state.db, user.user_id(), state.now()).await? {
-        return Err(ApiError::NotFound);
-    }
+    let account = account(&state, &user).await?;
+    let keep_one = factors::must_keep_a_factor(&state, &account);
+    factors::removed(store::mfa::delete_totp(&state.db, &account.id, state.now(), keep_one).await?)?;
     state.gate.forget_user(user.user_id());
     let event = Event::new(EventKind::MfaDisabled).user(user.user_id()).session(user.session_id()).client(&client);
     state.audit.record(event.detail("totp"));

@@ -125,7 +125,7 @@ async fn rename_passkey(
 }
 
 /// Removes one of the caller's passkeys. With no second factor left, the
-/// recovery codes go too.
+/// recovery codes go too; a user `AUTH_REQUIRE_MFA` covers keeps their last.
 async fn delete_passkey(
     State(state): State<AppState>,
     client: Client,
@@ -133,9 +133,9 @@ async fn delete_passkey(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     user.require_fresh(&state)?;
-    let Some(name) = store::passkeys::delete(&state.db, user.user_id(), &id, state.now()).await? else {
-        return Err(ApiError::NotFound);
-    };
+    let account = account(&state, &user).await?;
+    let keep_one = factors::must_keep_a_factor(&state, &account);
+    let name = factors::removed(store::passkeys::delete(&state.db, &account.id, &id, state.now(), keep_one).await?)?;
     state.gate.forget_user(user.user_id());
     let event = Event::new(EventKind::MfaDisabled).user(user.user_id()).session(user.session_id()).client(&client);
     state.audit.record(event.detail(format!("passkey: {name}")));
@@ -216,7 +216,8 @@ async fn second_step(
         Ok(proof) => proof,
         Err(err) => {
             if matches!(err, ApiError::PasskeyInvalid) {
-                let failures = store::mfa::fail_pending(&state.db, &hash, factors::MAX_PENDING_FAILURES).await?;
+                let failures =
+                    store::mfa_pending::fail_pending(&state.db, &hash, factors::MAX_PENDING_FAILURES).await?;
                 if failures >= factors::MAX_PENDING_FAILURES {
                     cookies::clear_pending(&cookies, &state.config);
                 }

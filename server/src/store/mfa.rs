@@ -1,7 +1,8 @@
-//! Second factors: the `totp_factors`, `recovery_codes` and `mfa_pending`
-//! tables, and `users.mfa_enrolled_at`, which every write here (and in
+//! Second factors: the `totp_factors` and `recovery_codes` tables, and
+//! `users.mfa_enrolled_at`, which every write here (and in
 //! [`super::passkeys`]) keeps equal to "the user has a confirmed TOTP
-//! factor or a passkey" inside the same transaction.
+//! factor or a passkey" inside the same transaction. The pending sign-ins
+//! are [`super::mfa_pending`].
 
 use crate::db::{Db, on_pool};
 
@@ -120,9 +121,42 @@ pub async fn accept_totp_step(
     })
 }
 
+/// What removing one second factor did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Removal<T> {
+    Removed(T),
+    /// The user has no such factor.
+    NotFound,
+    /// It was their last second factor and they must keep one
+    /// (`AUTH_REQUIRE_MFA`): nothing was removed.
+    LastFactor,
+}
+
+/// Ends a factor's removal inside `tx`, after its `DELETE`: keeps
+/// `mfa_enrolled_at` in step, and when no factor is left either refuses
+/// (`keep_one`: returns [`Removal::LastFactor`], the transaction rolled
+/// back) or removes the recovery codes too.
+macro_rules! finish_removal {
+    ($tx:expr, $user_id:expr, $now:expr, $keep_one:expr) => {{
+        let enrolled_sql = "SELECT mfa_enrolled_at FROM users WHERE id = $1";
+        let (before,): (Option<i64>,) = sqlx::query_as(enrolled_sql).bind($user_id).fetch_one(&mut *$tx).await?;
+        sync_enrolled!($tx, $user_id, $now);
+        let (after,): (Option<i64>,) = sqlx::query_as(enrolled_sql).bind($user_id).fetch_one(&mut *$tx).await?;
+        if after.is_none() {
+            // An unconfirmed TOTP secret was never a factor: dropping it is fine.
+            if $keep_one && before.is_some() {
+                return Ok(Removal::LastFactor);
+            }
+            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind($user_id).execute(&mut *$tx).await?;
+        }
+    }};
+}
+
+pub(super) use finish_removal;
+
 /// Removes the user's TOTP factor (and, when no second factor is left,
-/// their recovery codes). True when there was one.
-pub async fn delete_totp(db: &Db, user_id: &str, now: i64) -> Result<bool, sqlx::Error> {
+/// their recovery codes; with `keep_one`, the last factor stays).
+pub async fn delete_totp(db: &Db, user_id: &str, now: i64, keep_one: bool) -> Result<Removal<()>, sqlx::Error> {
     on_pool!(db, write, |pool| {
         let mut tx = pool.begin().await?;
         let done = sqlx::query("DELETE FROM totp_factors WHERE user_id = $1")
@@ -130,16 +164,12 @@ pub async fn delete_totp(db: &Db, user_id: &str, now: i64) -> Result<bool, sqlx:
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        sync_enrolled!(tx, user_id, now);
-        sqlx::query(
-            "DELETE FROM recovery_codes WHERE user_id = $1 \
-             AND (SELECT mfa_enrolled_at FROM users WHERE id = $1) IS NULL",
-        )
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+        if done == 0 {
+            return Ok(Removal::NotFound);
+        }
+        finish_removal!(tx, user_id, now, keep_one);
         tx.commit().await?;
-        Ok(done == 1)
+        Ok(Removal::Removed(()))
     })
 }
 
@@ -197,83 +227,4 @@ pub async fn summary(db: &Db, user_id: &str) -> Result<FactorSummary, sqlx::Erro
     let sql = "SELECT (SELECT confirmed_at FROM totp_factors WHERE user_id = $1) AS totp_enabled_at, \
                (SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL) AS recovery_codes_left";
     on_pool!(db, write, |pool| sqlx::query_as(sql).bind(user_id).fetch_one(pool).await)
-}
-
-/// A password sign-in waiting for its second factor.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct PendingRow {
-    pub user_id: String,
-    pub password_hash: String,
-    pub expires_at: i64,
-    pub failures: i64,
-}
-
-pub async fn insert_pending(
-    db: &Db,
-    token_hash: &str,
-    user_id: &str,
-    password_hash: &str,
-    now: i64,
-    expires_at: i64,
-) -> Result<(), sqlx::Error> {
-    let sql = "INSERT INTO mfa_pending (token_hash, user_id, password_hash, created_at, expires_at) \
-               VALUES ($1, $2, $3, $4, $5)";
-    on_pool!(db, write, |pool| {
-        sqlx::query(sql)
-            .bind(token_hash)
-            .bind(user_id)
-            .bind(password_hash)
-            .bind(now)
-            .bind(expires_at)
-            .execute(pool)
-            .await?;
-        Ok(())
-    })
-}
-
-/// The pending sign-in behind a token hash, if it is still live (unexpired
-/// at `now`, under `max_failures`).
-pub async fn find_pending(
-    db: &Db,
-    token_hash: &str,
-    now: i64,
-    max_failures: i64,
-) -> Result<Option<PendingRow>, sqlx::Error> {
-    let sql = "SELECT user_id, password_hash, expires_at, failures FROM mfa_pending \
-               WHERE token_hash = $1 AND expires_at > $2 AND failures < $3";
-    on_pool!(db, write, |pool| sqlx::query_as(sql)
-        .bind(token_hash)
-        .bind(now)
-        .bind(max_failures)
-        .fetch_optional(pool)
-        .await)
-}
-
-/// Counts a wrong code against a pending sign-in; deletes it at
-/// `max_failures`. The failures counted so far.
-pub async fn fail_pending(db: &Db, token_hash: &str, max_failures: i64) -> Result<i64, sqlx::Error> {
-    let sql = "UPDATE mfa_pending SET failures = failures + 1 WHERE token_hash = $1 RETURNING failures";
-    on_pool!(db, write, |pool| {
-        let failures: Option<(i64,)> = sqlx::query_as(sql).bind(token_hash).fetch_optional(pool).await?;
-        let failures = failures.map_or(max_failures, |(n,)| n);
-        if failures >= max_failures {
-            sqlx::query("DELETE FROM mfa_pending WHERE token_hash = $1").bind(token_hash).execute(pool).await?;
-        }
-        Ok(failures)
-    })
-}
-
-/// Takes a pending sign-in for good: single use, so of two racing
-/// completions only one starts a session. `Ok(false)`: already taken.
-pub async fn take_pending(db: &Db, token_hash: &str, now: i64) -> Result<bool, sqlx::Error> {
-    let sql = "DELETE FROM mfa_pending WHERE token_hash = $1 AND expires_at > $2";
-    let done =
-        on_pool!(db, write, |pool| sqlx::query(sql).bind(token_hash).bind(now).execute(pool).await?.rows_affected());
-    Ok(done == 1)
-}
-
-/// Deletes pending sign-ins that expired before `cutoff`; returns how many.
-pub async fn prune_pending(db: &Db, cutoff: i64) -> Result<u64, sqlx::Error> {
-    let sql = "DELETE FROM mfa_pending WHERE expires_at < $1";
-    on_pool!(db, write, |pool| Ok(sqlx::query(sql).bind(cutoff).execute(pool).await?.rows_affected()))
 }

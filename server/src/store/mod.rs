@@ -7,6 +7,7 @@ pub mod keys;
 pub mod links;
 pub mod mail;
 pub mod mfa;
+pub mod mfa_pending;
 pub mod passkeys;
 pub mod sessions;
 pub mod users;

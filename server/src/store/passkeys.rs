@@ -2,7 +2,7 @@
 //! tables. Adding or removing a passkey keeps `users.mfa_enrolled_at` in
 //! step (see [`super::mfa`]) in the same transaction.
 
-use super::mfa::{replace_codes, sync_enrolled};
+use super::mfa::{Removal, finish_removal, replace_codes, sync_enrolled};
 use crate::db::{Db, on_pool};
 
 /// A stored passkey.
@@ -146,9 +146,15 @@ pub async fn rename(db: &Db, user_id: &str, id: &str, name: &str) -> Result<Opti
 }
 
 /// Removes one of the user's passkeys (and, when no second factor is left,
-/// their recovery codes). The removed passkey's name; `None`: no such
-/// passkey of theirs.
-pub async fn delete(db: &Db, user_id: &str, id: &str, now: i64) -> Result<Option<String>, sqlx::Error> {
+/// their recovery codes; with `keep_one`, the last factor stays). Removed:
+/// the passkey's name.
+pub async fn delete(
+    db: &Db,
+    user_id: &str,
+    id: &str,
+    now: i64,
+    keep_one: bool,
+) -> Result<Removal<String>, sqlx::Error> {
     on_pool!(db, write, |pool| {
         let mut tx = pool.begin().await?;
         let removed: Option<(String,)> =
@@ -157,17 +163,10 @@ pub async fn delete(db: &Db, user_id: &str, id: &str, now: i64) -> Result<Option
                 .bind(user_id)
                 .fetch_optional(&mut *tx)
                 .await?;
-        let Some((name,)) = removed else { return Ok(None) };
-        sync_enrolled!(tx, user_id, now);
-        sqlx::query(
-            "DELETE FROM recovery_codes WHERE user_id = $1 \
-             AND (SELECT mfa_enrolled_at FROM users WHERE id = $1) IS NULL",
-        )
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+        let Some((name,)) = removed else { return Ok(Removal::NotFound) };
+        finish_removal!(tx, user_id, now, keep_one);
         tx.commit().await?;
-        Ok(Some(name))
+        Ok(Removal::Removed(name))
     })
 }
 

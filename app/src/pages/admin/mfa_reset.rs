@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::{
     api,
-    components::{BusyButton, use_step_up, with_step_up},
+    components::{ConfirmTwice, ConfirmWords, use_step_up, with_step_up},
     format::sentence,
     session::use_session,
     types::mfa::SecondFactor,
@@ -57,55 +57,28 @@ pub(super) fn MfaReset(user_id: String, email: String, mfa_reset: Callback<()>) 
     let question = format!(
         "Remove every second factor of {email}? They sign in with their password alone until they set one up again."
     );
-    let reset_label = format!("Reset two-step verification of {email}");
-    let confirm_label = format!("Yes, reset two-step verification of {email}");
+    let label = format!("Reset two-step verification of {email}");
 
     view! {
         <div class="mfa-reset">
-            {move || {
-                if asking.get() {
-                    view! {
-                        <div class="confirm-box" role="group" aria-label=reset_label.clone()>
-                            <p class="small">{question.clone()}</p>
-                            <div class="button-row">
-                                <BusyButton
-                                    label="Yes, reset"
-                                    busy_label="Resetting…"
-                                    busy=pending
-                                    on_press=Callback::new(move |()| {
-                                        reset.dispatch(());
-                                    })
-                                    test_id="admin-mfa-reset-confirm"
-                                    aria_label=confirm_label.clone()
-                                    class="button button-danger"
-                                />
-                                <button
-                                    type="button"
-                                    class="button"
-                                    data-testid="admin-mfa-reset-cancel"
-                                    on:click=move |_| asking.set(false)
-                                >
-                                    "Cancel"
-                                </button>
-                            </div>
-                        </div>
-                    }
-                        .into_any()
-                } else {
-                    view! {
-                        <button
-                            type="button"
-                            class="button button-danger"
-                            data-testid="admin-mfa-reset"
-                            aria-label=reset_label.clone()
-                            on:click=move |_| asking.set(true)
-                        >
-                            "Reset two-step"
-                        </button>
-                    }
-                        .into_any()
+            <ConfirmTwice
+                words=ConfirmWords {
+                    ask: "Reset two-step",
+                    ask_test_id: "admin-mfa-reset",
+                    confirm: "Yes, reset",
+                    busy: "Resetting…",
+                    confirm_test_id: "admin-mfa-reset-confirm",
+                    cancel: "Cancel",
+                    cancel_test_id: "admin-mfa-reset-cancel",
                 }
-            }}
+                asking
+                question
+                label
+                busy=pending
+                on_confirm=Callback::new(move |()| {
+                    reset.dispatch(());
+                })
+            />
             {move || {
                 error()
                     .map(|message| {

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::{
     api,
-    components::{BusyButton, use_step_up, with_step_up},
+    components::{ConfirmTwice, ConfirmWords, use_step_up, with_step_up},
     format::sentence,
     session::use_session,
 };
@@ -49,53 +49,27 @@ pub(super) fn TurnOff(must_keep: bool, reload: Callback<()>) -> impl IntoView {
                     }
                 })
         }}
-        {move || {
-            if asking.get() {
-                view! {
-                    <div class="confirm-box" role="group" aria-labelledby="totp-off-question">
-                        <p id="totp-off-question">
-                            "Turn off the authenticator app? Signing in will no longer ask for its code."
-                        </p>
-                        <div class="button-row">
-                            <BusyButton
-                                label="Yes, turn it off"
-                                busy_label="Turning off…"
-                                busy=pending
-                                on_press=Callback::new(move |()| {
-                                    error.set(None);
-                                    turn_off.dispatch(());
-                                })
-                                test_id="totp-disable-confirm"
-                                class="button button-danger"
-                            />
-                            <button
-                                type="button"
-                                class="button"
-                                data-testid="totp-disable-cancel"
-                                on:click=move |_| asking.set(false)
-                            >
-                                "Keep it on"
-                            </button>
-                        </div>
-                    </div>
+        <div class="actions">
+            <ConfirmTwice
+                words=ConfirmWords {
+                    ask: "Turn off",
+                    ask_test_id: "totp-disable",
+                    confirm: "Yes, turn it off",
+                    busy: "Turning off…",
+                    confirm_test_id: "totp-disable-confirm",
+                    cancel: "Keep it on",
+                    cancel_test_id: "totp-disable-cancel",
                 }
-                    .into_any()
-            } else {
-                view! {
-                    <div class="actions">
-                        <button
-                            type="button"
-                            class="button button-danger"
-                            data-testid="totp-disable"
-                            on:click=move |_| asking.set(true)
-                        >
-                            "Turn off"
-                        </button>
-                    </div>
-                }
-                    .into_any()
-            }
-        }}
+                asking
+                question="Turn off the authenticator app? Signing in will no longer ask for its code.".to_owned()
+                label="Turn off the authenticator app".to_owned()
+                busy=pending
+                on_confirm=Callback::new(move |()| {
+                    error.set(None);
+                    turn_off.dispatch(());
+                })
+            />
+        </div>
     }
     .into_any()
 }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::{
     api,
-    components::{BusyButton, use_step_up, with_step_up},
+    components::{ConfirmTwice, ConfirmWords, use_step_up, with_step_up},
     format::sentence,
     session::use_session,
 };
@@ -48,57 +48,30 @@ pub(super) fn RemovePasskey(
         None => {}
     });
 
+    let words = ConfirmWords {
+        ask: "Remove",
+        ask_test_id: "remove-passkey",
+        confirm: "Yes, remove it",
+        busy: "Removing…",
+        confirm_test_id: "confirm-remove-passkey",
+        cancel: "Keep it",
+        cancel_test_id: "cancel-remove-passkey",
+    };
+    let question = move || format!("Remove the passkey “{}”? You can no longer sign in with it.", name.get());
+    let on_confirm = Callback::new(move |()| {
+        error.set(None);
+        remove.dispatch(());
+    });
+
     view! {
-        {move || {
-            if asking.get() {
-                view! {
-                    <div
-                        class="confirm-box"
-                        role="group"
-                        aria-label=move || format!("Remove the passkey {}", name.get())
-                    >
-                        <p>
-                            {move || format!("Remove the passkey “{}”? You can no longer sign in with it.", name.get())}
-                        </p>
-                        <div class="button-row">
-                            <BusyButton
-                                label="Yes, remove it"
-                                busy_label="Removing…"
-                                busy=pending
-                                on_press=Callback::new(move |()| {
-                                    error.set(None);
-                                    remove.dispatch(());
-                                })
-                                test_id="confirm-remove-passkey"
-                                class="button button-danger"
-                            />
-                            <button
-                                type="button"
-                                class="button"
-                                data-testid="cancel-remove-passkey"
-                                on:click=move |_| asking.set(false)
-                            >
-                                "Keep it"
-                            </button>
-                        </div>
-                    </div>
-                }
-                    .into_any()
-            } else {
-                view! {
-                    <button
-                        type="button"
-                        class="button button-danger"
-                        data-testid="remove-passkey"
-                        aria-label=move || format!("Remove the passkey {}", name.get())
-                        on:click=move |_| asking.set(true)
-                    >
-                        "Remove"
-                    </button>
-                }
-                    .into_any()
-            }
-        }}
+        <ConfirmTwice
+            words
+            asking
+            question=Signal::derive(question)
+            label=Signal::derive(move || format!("Remove the passkey {}", name.get()))
+            busy=pending
+            on_confirm
+        />
         {move || {
             error
                 .get()
