@@ -1,5 +1,5 @@
-//! `/api/auth/*`: register, login, refresh, logout, the current session
-//! and password change.
+//! `/api/auth/*`: register, login, logout, the current session and
+//! password change (refresh is [`super::refresh`]).
 
 use app::types::{
     Credentials, InputField, PasswordChange, SessionInfo,
@@ -15,16 +15,13 @@ use tower_cookies::Cookies;
 use super::Routes;
 use crate::{
     audit::{Actor, Event, EventKind},
-    auth::{
-        cookies::{self, Presented},
-        limits::Refusal,
-    },
+    auth::{cookies, limits::Refusal},
     client::Client,
     domain::{Email, MAX_PASSWORD_CHARS, NewPassword, Roles},
     error::ApiError,
     extract::{AuthUser, SignedIn, user::verify_signature},
     factors,
-    metrics::{LoginOutcome, RefreshOutcome},
+    metrics::LoginOutcome,
     notices::{self, Notice},
     ops,
     sessions::{self, Issued},
@@ -40,17 +37,13 @@ pub fn routes() -> Routes {
     Routes::default()
         .post("/auth/register", register)
         .post("/auth/login", login)
-        .post("/auth/refresh", refresh)
         .post("/auth/logout", logout)
         .get("/auth/session", current_session)
         .post("/auth/password", change_password)
-        // GET by design: the browser follows a redirect here from a page
-        // (see routes/pages.rs); it only ever renews the caller's own session.
-        .get("/auth/resume", super::pages::resume)
 }
 
 /// Hands the tokens to the browser as cookies and returns what it may know.
-fn respond(state: &AppState, cookies: &Cookies, issued: Issued) -> Json<SessionInfo> {
+pub(super) fn respond(state: &AppState, cookies: &Cookies, issued: Issued) -> Json<SessionInfo> {
     Json(set_cookies(state, cookies, issued))
 }
 
@@ -162,65 +155,6 @@ pub(super) async fn second_step(
     let token = factors::begin_pending(state, user).await?;
     cookies::set_pending(cookies, &state.config, token);
     Ok(Some(MfaRequired { mfa_required: true, methods }))
-}
-
-async fn refresh(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    cookies: Cookies,
-    client: Client,
-) -> Result<Json<SessionInfo>, ApiError> {
-    let issued = rotate_cookie(&state, &headers, &cookies, &client).await?;
-    Ok(respond(&state, &cookies, issued))
-}
-
-/// Rotates the request's refresh cookie: what `POST /api/auth/refresh` and
-/// the page resume hop (`GET /api/auth/resume`) both do, under the same
-/// per-address limit, metrics and audit events.
-///
-/// The attempt is counted up front and given back unless the token is
-/// refused. The cookies are cleared only when the token is definitely dead
-/// (after an outage the same token must work on the next try), and never
-/// when two different refresh cookies arrive: the planted one is the
-/// problem, not the victim's own.
-pub(super) async fn rotate_cookie(
-    state: &AppState,
-    headers: &HeaderMap,
-    cookies: &Cookies,
-    client: &Client,
-) -> Result<Issued, ApiError> {
-    let ip_key = client.ip_key();
-    if let Err(err) = state.limits.refresh_by_ip.acquire(&ip_key) {
-        state.metrics.refresh(RefreshOutcome::RateLimited);
-        return Err(err);
-    }
-    let presented = match cookies::refresh_token(headers, &state.config) {
-        Presented::One(token) => token,
-        Presented::Conflicting => {
-            tracing::warn!("two different refresh cookies in one request; refused, cookies kept");
-            state.metrics.refresh(RefreshOutcome::Invalid);
-            return Err(ApiError::RefreshInvalid);
-        }
-        Presented::Absent => {
-            state.metrics.refresh(RefreshOutcome::Invalid);
-            cookies::clear_session(cookies, &state.config);
-            return Err(ApiError::RefreshInvalid);
-        }
-    };
-    match sessions::rotate(state, &presented, client).await {
-        Ok(issued) => {
-            state.limits.refresh_by_ip.forgive(&ip_key);
-            Ok(issued)
-        }
-        Err(err) => {
-            if err.status() == StatusCode::UNAUTHORIZED {
-                cookies::clear_session(cookies, &state.config);
-            } else {
-                state.limits.refresh_by_ip.forgive(&ip_key);
-            }
-            Err(err)
-        }
-    }
 }
 
 /// Ends the session named by the access token or, failing that, by the

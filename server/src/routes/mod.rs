@@ -15,6 +15,7 @@ mod mfa;
 pub(crate) mod pages;
 mod passkeys;
 mod recovery;
+mod refresh;
 mod sessions;
 mod table;
 
@@ -64,6 +65,7 @@ pub fn auth_router(state: AppState) -> Router {
 fn surface() -> (Routes, Routes) {
     let api = Routes::default()
         .merge(auth::routes())
+        .merge(refresh::routes())
         .merge(sessions::routes())
         .merge(me::routes())
         .merge(admin::routes())

@@ -158,7 +158,7 @@ pub async fn resume(
             return Redirect::to(&paths::login_href(None, &next)).into_response();
         }
         Presented::One(_) | Presented::Conflicting => {
-            match super::auth::rotate_cookie(&state, &headers, &cookies, &client).await {
+            match super::refresh::rotate_cookie(&state, &headers, &cookies, &client).await {
                 Ok(issued) => {
                     super::auth::set_cookies(&state, &cookies, issued);
                     return Redirect::to(&next).into_response();
