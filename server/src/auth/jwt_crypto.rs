@@ -7,8 +7,17 @@
 //! key store already uses, and refuses every other algorithm. The RSA crate
 //! stays out of the build, and with it a version conflict with webauthn-rs.
 //!
+//! Keys are derived once: an Ed25519 signing key from its PKCS#8 bytes
+//! costs a scalar multiplication (its public half), a verifying key a point
+//! decompression, each about as much as the signature itself. jsonwebtoken
+//! hands the factories the raw key bytes on every call, so the factories
+//! keep the few keys in use (the current one, and the previous one during a
+//! rotation) by those bytes.
+//!
 //! [`install`] must run before the first token is signed or verified;
 //! building the application state does it.
+
+use std::sync::{Arc, Mutex};
 
 use ed25519_dalek::{Signature, SigningKey, VerifyingKey, pkcs8::DecodePrivateKey};
 use jsonwebtoken::{
@@ -28,11 +37,45 @@ pub fn install() {
     let _ = PROVIDER.install_default();
 }
 
+/// Keys in use, by the bytes they were made from; the oldest goes first.
+struct KeyCache<K> {
+    keys: Mutex<Vec<(Vec<u8>, Arc<K>)>>,
+}
+
+/// More than the keys in use at once (current, previous, one loaded early).
+const CACHED_KEYS: usize = 4;
+
+static SIGNING_KEYS: KeyCache<SigningKey> = KeyCache::new();
+static VERIFYING_KEYS: KeyCache<VerifyingKey> = KeyCache::new();
+
+impl<K> KeyCache<K> {
+    const fn new() -> Self {
+        Self { keys: Mutex::new(Vec::new()) }
+    }
+
+    /// The key made from `bytes`, made by `make` the first time.
+    fn get(&self, bytes: &[u8], make: impl FnOnce(&[u8]) -> Result<K>) -> Result<Arc<K>> {
+        let found = |keys: &Vec<(Vec<u8>, Arc<K>)>| keys.iter().find(|(b, _)| b == bytes).map(|(_, k)| k.clone());
+        if let Some(key) = self.keys.lock().ok().and_then(|keys| found(&keys)) {
+            return Ok(key);
+        }
+        let key = Arc::new(make(bytes)?);
+        if let Ok(mut keys) = self.keys.lock() {
+            if keys.len() >= CACHED_KEYS {
+                keys.remove(0);
+            }
+            keys.push((bytes.to_vec(), key.clone()));
+        }
+        Ok(key)
+    }
+}
+
 fn signer_factory(algorithm: &Algorithm, key: &EncodingKey) -> Result<Box<dyn JwtSigner>> {
     if *algorithm != Algorithm::EdDSA || key.family() != AlgorithmFamily::Ed {
         return Err(ErrorKind::InvalidAlgorithm.into());
     }
-    let key = SigningKey::from_pkcs8_der(key.as_bytes()).map_err(|_| ErrorKind::InvalidEddsaKey)?;
+    let key = SIGNING_KEYS
+        .get(key.as_bytes(), |der| SigningKey::from_pkcs8_der(der).map_err(|_| ErrorKind::InvalidEddsaKey.into()))?;
     Ok(Box::new(EdSigner(key)))
 }
 
@@ -40,16 +83,18 @@ fn verifier_factory(algorithm: &Algorithm, key: &DecodingKey) -> Result<Box<dyn 
     if *algorithm != Algorithm::EdDSA || key.family() != AlgorithmFamily::Ed {
         return Err(ErrorKind::InvalidAlgorithm.into());
     }
-    let bytes: &[u8; 32] = key.try_get_as_bytes()?.try_into().map_err(|_| ErrorKind::InvalidEddsaKey)?;
-    let key = VerifyingKey::from_bytes(bytes).map_err(|_| ErrorKind::InvalidEddsaKey)?;
+    let key = VERIFYING_KEYS.get(key.try_get_as_bytes()?, |bytes| {
+        let bytes: &[u8; 32] = bytes.try_into().map_err(|_| ErrorKind::InvalidEddsaKey)?;
+        VerifyingKey::from_bytes(bytes).map_err(|_| ErrorKind::InvalidEddsaKey.into())
+    })?;
     Ok(Box::new(EdVerifier(key)))
 }
 
-struct EdSigner(SigningKey);
+struct EdSigner(Arc<SigningKey>);
 
 impl Signer<Vec<u8>> for EdSigner {
     fn try_sign(&self, message: &[u8]) -> std::result::Result<Vec<u8>, signature::Error> {
-        Ok(ed25519_dalek::Signer::sign(&self.0, message).to_bytes().to_vec())
+        Ok(ed25519_dalek::Signer::sign(self.0.as_ref(), message).to_bytes().to_vec())
     }
 }
 
@@ -59,7 +104,7 @@ impl JwtSigner for EdSigner {
     }
 }
 
-struct EdVerifier(VerifyingKey);
+struct EdVerifier(Arc<VerifyingKey>);
 
 impl Verifier<Vec<u8>> for EdVerifier {
     fn verify(&self, message: &[u8], signature: &Vec<u8>) -> std::result::Result<(), signature::Error> {
@@ -95,6 +140,15 @@ mod tests {
 
         assert!(jsonwebtoken::crypto::verify(&signature, b"header.claims", &decoding, Algorithm::EdDSA).unwrap());
         assert!(!jsonwebtoken::crypto::verify(&signature, b"header.claimz", &decoding, Algorithm::EdDSA).unwrap());
+        // Another key is another key, not the cached one.
+        let other = {
+            use ed25519_dalek::pkcs8::EncodePrivateKey;
+            let der = SigningKey::from_bytes(&[9; 32]).to_pkcs8_der().expect("encode the key");
+            EncodingKey::from_ed_der(der.as_bytes())
+        };
+        let forged = jsonwebtoken::crypto::sign(b"header.claims", &other, Algorithm::EdDSA).expect("sign");
+        assert_ne!(forged, signature);
+        assert!(!jsonwebtoken::crypto::verify(&forged, b"header.claims", &decoding, Algorithm::EdDSA).unwrap());
         let hmac = EncodingKey::from_secret(b"a shared secret").expect("an HMAC key");
         assert!(jsonwebtoken::crypto::sign(b"m", &hmac, Algorithm::HS256).is_err());
         assert!(jsonwebtoken::crypto::sign(b"m", &encoding, Algorithm::ES256).is_err());
