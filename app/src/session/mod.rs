@@ -185,6 +185,16 @@ impl SessionContext {
         #[cfg(feature = "hydrate")]
         self.scheduler.get_value().check_now();
     }
+
+    /// What a form shows for a refused call: the server's message as a
+    /// sentence. A `401` may also mean the session is over, so it is
+    /// checked ([`Self::check_now`]).
+    pub fn refusal_text(&self, refusal: &crate::api::ApiError) -> String {
+        if refusal.is_unauthorized() {
+            self.check_now();
+        }
+        crate::format::sentence(&refusal.message())
+    }
 }
 
 #[cfg(test)]

@@ -69,12 +69,7 @@ fn TurnOn(reload: Callback<()>, show_codes: Callback<Vec<String>>) -> impl IntoV
             error.set(None);
             setup.set(Some(new_setup));
         }
-        Some(Err(refusal)) => {
-            if refusal.is_unauthorized() {
-                session.check_now();
-            }
-            error.set(Some(sentence(&refusal.message())));
-        }
+        Some(Err(refusal)) => error.set(Some(session.refusal_text(&refusal))),
         None => {}
     });
     let cancel = Callback::new(move |()| setup.set(None));

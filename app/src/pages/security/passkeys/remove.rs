@@ -6,7 +6,6 @@ use leptos::prelude::*;
 use crate::{
     api,
     components::{ConfirmTwice, ConfirmWords, use_step_up, with_step_up},
-    format::sentence,
     session::use_session,
 };
 
@@ -39,12 +38,7 @@ pub(super) fn RemovePasskey(
     let error = RwSignal::new(None::<String>);
     Effect::new(move || match value.get() {
         Some(Ok(())) => reload.run(()),
-        Some(Err(refusal)) => {
-            if refusal.is_unauthorized() {
-                session.check_now();
-            }
-            error.set(Some(sentence(&refusal.message())));
-        }
+        Some(Err(refusal)) => error.set(Some(session.refusal_text(&refusal))),
         None => {}
     });
 

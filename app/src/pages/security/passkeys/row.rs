@@ -107,12 +107,7 @@ fn Rename(id: String, name: RwSignal<String>, renaming: RwSignal<bool>) -> impl 
             name.set(renamed.name);
             renaming.set(false);
         }
-        Some(Err(refusal)) => {
-            if refusal.is_unauthorized() {
-                session.check_now();
-            }
-            error.set(Some(sentence(&refusal.message())));
-        }
+        Some(Err(refusal)) => error.set(Some(session.refusal_text(&refusal))),
         None => {}
     });
     let has_error = move || error.with(Option::is_some);
