@@ -46,7 +46,10 @@ impl MailQueue {
     pub async fn enqueue(&self, mail: Mail, expires_at: i64) -> Result<(), ApiError> {
         let body = self.sealer.seal(SEALED_AS, mail.text.as_bytes()).map_err(ApiError::Internal)?;
         let queued = QueuedMail {
-            id: uuid::Uuid::new_v4().to_string(),
+            // Time-ordered: mail due in the same second goes out in the order it
+            // was queued (the sender orders by `next_attempt_at, id`), so a
+            // second link mailed is also the second to arrive.
+            id: uuid::Uuid::now_v7().to_string(),
             to_addr: mail.to,
             subject: mail.subject,
             body,
