@@ -62,6 +62,14 @@ pub enum EventKind {
     SteppedUp,
     /// A passkey's signature counter went backwards: a cloned authenticator.
     PasskeyCloneSuspected,
+    /// A session was bound to a device key (DBSC registration).
+    SessionBound,
+    /// A bound session was renewed with its device's proof.
+    BoundRefresh,
+    /// A bound session's renewal without the device's proof was refused.
+    BindingProofMissing,
+    /// A device-binding proof that proved nothing.
+    BindingProofInvalid,
 }
 
 impl EventKind {
@@ -96,11 +104,15 @@ impl EventKind {
             Self::MfaReset => "mfa_reset",
             Self::SteppedUp => "stepped_up",
             Self::PasskeyCloneSuspected => "passkey_clone_suspected",
+            Self::SessionBound => "session_bound",
+            Self::BoundRefresh => "bound_refresh",
+            Self::BindingProofMissing => "binding_proof_missing",
+            Self::BindingProofInvalid => "binding_proof_invalid",
         }
     }
 
     /// Every kind, for validating a filter.
-    pub const ALL: [EventKind; 29] = [
+    pub const ALL: [EventKind; 33] = [
         Self::Registered,
         Self::LoginSucceeded,
         Self::LoginFailed,
@@ -130,6 +142,10 @@ impl EventKind {
         Self::MfaReset,
         Self::SteppedUp,
         Self::PasskeyCloneSuspected,
+        Self::SessionBound,
+        Self::BoundRefresh,
+        Self::BindingProofMissing,
+        Self::BindingProofInvalid,
     ];
 }
 

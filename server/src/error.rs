@@ -99,6 +99,25 @@ pub enum ApiError {
     /// 409: the credential is registered already.
     #[error("this passkey is registered already")]
     PasskeyTaken,
+    /// 403 with `Secure-Session-Challenge`: a device-binding refresh needs a
+    /// proof answering this challenge (none was sent, or it answered one
+    /// that is used up or expired).
+    #[error("sign this challenge with the session's device key")]
+    BindingProofRequired { challenge: HeaderValue },
+    /// 401: a device-binding proof that proves nothing; the message says why.
+    #[error("{0}")]
+    BindingProofInvalid(String),
+    /// 401: a refresh of a device-bound session without a proof (the
+    /// scheduler's refresh or the page resume hop). Nothing is rotated,
+    /// revoked or cleared.
+    #[error("this session is bound to its device: only that browser can renew it")]
+    BindingProofMissing,
+    /// 403: `AUTH_DEVICE_BINDING=required-for-admin` and the session is not
+    /// bound to a device.
+    #[error(
+        "the admin area needs a session bound to its device: sign in with a browser that supports device-bound sessions"
+    )]
+    DeviceBindingRequired,
     /// 500: a bug or an unexpected failure. Logged, never shown.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -116,12 +135,16 @@ impl ApiError {
             | Self::RefreshReused
             | Self::MfaPendingInvalid
             | Self::CodeInvalid
-            | Self::PasskeyInvalid => StatusCode::UNAUTHORIZED,
+            | Self::PasskeyInvalid
+            | Self::BindingProofInvalid(_)
+            | Self::BindingProofMissing => StatusCode::UNAUTHORIZED,
             Self::Forbidden
             | Self::CsrfRejected
             | Self::EmailUnverified
             | Self::StepUpRequired
-            | Self::MfaEnrolmentRequired => StatusCode::FORBIDDEN,
+            | Self::MfaEnrolmentRequired
+            | Self::BindingProofRequired { .. }
+            | Self::DeviceBindingRequired => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::EmailTaken | Self::PasskeyTaken => StatusCode::CONFLICT,
@@ -183,6 +206,10 @@ impl ApiError {
             Self::CodeInvalid => ErrorCode::CodeInvalid,
             Self::PasskeyInvalid => ErrorCode::PasskeyInvalid,
             Self::PasskeyTaken => ErrorCode::PasskeyTaken,
+            Self::BindingProofRequired { .. } => ErrorCode::BindingProofRequired,
+            Self::BindingProofInvalid(_) => ErrorCode::BindingProofInvalid,
+            Self::BindingProofMissing => ErrorCode::BindingProofMissing,
+            Self::DeviceBindingRequired => ErrorCode::DeviceBindingRequired,
         }
     }
 
@@ -248,8 +275,14 @@ impl IntoResponse for ApiError {
         let mut response = (status, Json(body)).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        if let Self::RateLimited { retry_after_secs } | Self::Busy { retry_after_secs } = self {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        match self {
+            Self::RateLimited { retry_after_secs } | Self::Busy { retry_after_secs } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            }
+            Self::BindingProofRequired { challenge } => {
+                headers.insert(crate::binding::CHALLENGE, challenge);
+            }
+            _ => {}
         }
         response
     }

@@ -41,6 +41,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod binding;
 pub mod cli;
 pub mod client;
 pub mod config;

@@ -65,6 +65,22 @@ pub enum FactorOutcome {
     CloneSuspected,
 }
 
+/// How a device-binding step ended (DBSC).
+#[derive(Debug, Clone, Copy)]
+pub enum BindingOutcome {
+    /// A session was bound to a device key.
+    Bound,
+    /// A bound session was renewed with its device's proof.
+    Refreshed,
+    /// A challenge was sent (no proof yet, or one for a used-up or expired
+    /// challenge): the browser signs it and retries.
+    Challenged,
+    /// A proof that proved nothing.
+    Invalid,
+    /// A bound session's renewal without a proof, refused.
+    Missing,
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct FactorLabels {
     /// `totp`, `recovery`, `password` or `passkey`.
@@ -79,6 +95,8 @@ pub struct Metrics {
     refreshes: Family<Outcome, Counter>,
     requests: Family<RequestLabels, Histogram>,
     active_sessions: Gauge,
+    bindings: Family<Outcome, Counter>,
+    bound_sessions: Gauge,
     /// When `active_sessions` was last counted: a scrape counts at most
     /// every [`COUNT_EVERY`], however often `/metrics` is asked.
     counted_at: std::sync::Mutex<Option<Instant>>,
@@ -105,6 +123,8 @@ impl Default for Metrics {
             Histogram::new(exponential_buckets(0.000_25, 2.0, 15))
         });
         let active_sessions = Gauge::default();
+        let bindings = Family::<Outcome, Counter>::default();
+        let bound_sessions = Gauge::default();
         let audit_dropped = Counter::default();
         let mut registry = Registry::default();
         registry.register("auth_logins", "Sign-in attempts by outcome", logins.clone());
@@ -121,6 +141,12 @@ impl Default for Metrics {
         );
         registry.register("auth_active_sessions", "Sessions that are live now", active_sessions.clone());
         registry.register(
+            "auth_device_binding",
+            "Device-binding (DBSC) steps by outcome: bound, refreshed, challenged, invalid, missing",
+            bindings.clone(),
+        );
+        registry.register("auth_bound_sessions", "Live sessions bound to a device key (DBSC)", bound_sessions.clone());
+        registry.register(
             "auth_audit_events_dropped",
             "Audit events that could not be stored (queue full, or the database failed twice)",
             audit_dropped.clone(),
@@ -132,6 +158,8 @@ impl Default for Metrics {
             refreshes,
             requests,
             active_sessions,
+            bindings,
+            bound_sessions,
             counted_at: Default::default(),
             audit_dropped,
         }
@@ -175,6 +203,17 @@ impl Metrics {
         self.refreshes.get_or_create(&Outcome { outcome }).inc();
     }
 
+    pub fn binding(&self, outcome: BindingOutcome) {
+        let outcome = match outcome {
+            BindingOutcome::Bound => "bound",
+            BindingOutcome::Refreshed => "refreshed",
+            BindingOutcome::Challenged => "challenged",
+            BindingOutcome::Invalid => "invalid",
+            BindingOutcome::Missing => "missing",
+        };
+        self.bindings.get_or_create(&Outcome { outcome }).inc();
+    }
+
     /// The counter of audit events that could not be stored (the audit
     /// writer increments it).
     pub fn audit_dropped_counter(&self) -> Counter {
@@ -202,9 +241,10 @@ impl Metrics {
             .unwrap_or(true)
     }
 
-    /// Sets the live-session gauge.
-    pub fn set_live_sessions(&self, n: i64) {
-        self.active_sessions.set(n);
+    /// Sets the live-session gauges: all, and those bound to a device.
+    pub fn set_live_sessions(&self, live: i64, bound: i64) {
+        self.active_sessions.set(live);
+        self.bound_sessions.set(bound);
     }
 
     /// The exposition text.

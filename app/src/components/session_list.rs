@@ -1,5 +1,7 @@
 //! The signed-in user's live sessions (one per device or browser), each
-//! with a revoke button, and "sign out other sessions".
+//! with a revoke button, and "sign out other sessions". A session bound to
+//! its device (DBSC) says so, and says when a renewal without the device's
+//! key was refused (copied cookies, most likely).
 //!
 //! Loaded in the browser after hydration (the server renders "Loading"), and
 //! again after every change and every refresh. Revoking the current session signs this
@@ -131,6 +133,26 @@ fn SessionRow(row: SessionView, reload: Callback<()>) -> impl IntoView {
         _ => None,
     };
     let last_used = date_time(row.last_used_at);
+    let bound = row.bound.then(|| {
+        view! {
+            <span
+                class="badge badge-bound"
+                data-testid="session-bound"
+                title="Only this device's browser can renew this session: copied cookies are useless"
+            >
+                "Bound to device"
+            </span>
+        }
+    });
+    let refused = row.binding_refused_at.map(|at| {
+        view! {
+            <p class="form-error small" data-testid="binding-refused">
+                "A renewal without this device's key was refused on "
+                <time datetime=iso_utc(at)>{date_time(at)}</time>
+                ". If that was not one of your own tabs, revoke this session and change your password."
+            </p>
+        }
+    });
     let current_attr = if current { "true" } else { "false" };
     let aria_label = if current {
         format!("Revoke this session ({device}) and sign out")
@@ -142,13 +164,14 @@ fn SessionRow(row: SessionView, reload: Callback<()>) -> impl IntoView {
         <li class="session-row" data-testid="session-row" data-current=current_attr>
             <div class="session-info">
                 <p class="session-device">
-                    {device} {current.then(|| view! { <span class="badge">"This browser"</span> })}
+                    {device} {current.then(|| view! { <span class="badge">"This browser"</span> })} {bound}
                 </p>
                 <p class="muted small">
                     "Last used " <time datetime=iso_utc(row.last_used_at)>{last_used}</time> " · signed in "
                     <time datetime=iso_utc(row.created_at)>{date_time(row.created_at)}</time>
                 </p>
                 {row.user_agent.map(|agent| view! { <p class="muted small user-agent">{agent}</p> })}
+                {refused}
                 {move || error().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
             </div>
             <BusyButton

@@ -52,12 +52,24 @@ pub fn TokenStatus() -> impl IntoView {
                     </dd>
                 </div>
                 <div>
+                    <dt>"Renewed by"</dt>
+                    <dd data-testid="renewed-by">
+                        {move || {
+                            if session.session.with(|s| s.as_ref().is_some_and(|s| s.bound)) {
+                                "This device's key (device-bound session)"
+                            } else {
+                                "This page's scheduler"
+                            }
+                        }}
+                    </dd>
+                </div>
+                <div>
                     <dt>"Refreshes by this tab"</dt>
                     <dd data-testid="refresh-count">{move || session.refresh_count.get().to_string()}</dd>
                 </div>
             </dl>
             <p class="muted small">
-                "The session renews itself in the background before the token expires."
+                "The session renews itself in the background before the token expires (or, bound to this device, the browser renews it when it does)."
             </p>
         </section>
     }

@@ -78,6 +78,7 @@ mod tests {
             auth_time: 1_000,
             amr: vec!["pwd".into()],
             mfa_enrolment_required: false,
+            bound: false,
         };
         let bootstrap = Bootstrap { session: Some(session), refresh_lead_secs: 120, require_verified_email: true };
 

@@ -11,6 +11,12 @@
 //! - Success is broadcast to the other tabs; a `401` signs every tab out
 //!   with the reason; no answer at all retries with capped exponential
 //!   backoff and keeps the user signed in.
+//! - A session bound to its device (DBSC, `SessionInfo::bound`) is renewed
+//!   by the browser itself: the round is due just after expiry, and its
+//!   `GET /api/auth/session` is what the browser holds and renews the
+//!   cookie for. `POST /api/auth/refresh` is only the fallback, and its
+//!   `binding_proof_missing` means "the browser did not renew (yet)": a few
+//!   retries, then a sign-out, never a sign-out at once.
 //!
 //! Single-threaded (WASM), so the state is an `Rc<RefCell<…>>`. Borrows are
 //! never held while signals are set or awaits are pending.
@@ -34,6 +40,10 @@ use crate::{
     api,
     types::{ErrorCode, SessionInfo},
 };
+
+/// Rounds in a row the browser did not renew a bound session before the
+/// page gives up on it and signs out.
+const MAX_UNRENEWED: u8 = 3;
 
 /// `setTimeout` fires at once beyond this (2^31 - 1 ms, about 24.8 days).
 const MAX_TIMEOUT_MS: f64 = 2_147_483_647.0;
@@ -59,6 +69,8 @@ struct State {
     /// Bumped whenever news overtakes a refresh in flight (a sign-in, a
     /// sign-out, another tab's session), whose outcome is then stale.
     epoch: u64,
+    /// Rounds in a row that found a bound session not renewed.
+    unrenewed: u8,
 }
 
 /// How one refresh round ended.
@@ -69,6 +81,8 @@ enum Outcome {
     Refreshed(SessionInfo, Anchor),
     /// The server refused: the session is over.
     Rejected(SignOutReason),
+    /// A bound session the browser did not renew (`binding_proof_missing`).
+    Unrenewed,
     /// No usable answer; try again later.
     Failed,
 }
@@ -151,6 +165,7 @@ impl Scheduler {
             let mut state = self.0.state.borrow_mut();
             state.current = Some(Current { info: info.clone(), anchor, fresh });
             state.backoff = Backoff::default();
+            state.unrenewed = 0;
         }
         self.0.writers.sign_out_reason.set(None);
         self.0.writers.session.set(Some(info));
@@ -228,6 +243,18 @@ impl Scheduler {
                 self.adopt(info, anchor, true);
             }
             Outcome::Rejected(reason) => self.signed_out(reason),
+            Outcome::Unrenewed => {
+                let unrenewed = {
+                    let mut state = self.0.state.borrow_mut();
+                    state.unrenewed += 1;
+                    state.unrenewed
+                };
+                if unrenewed >= MAX_UNRENEWED {
+                    self.signed_out(SignOutReason::Revoked);
+                } else {
+                    self.retry_later();
+                }
+            }
             Outcome::Failed => self.retry_later(),
         }
     }
@@ -266,13 +293,17 @@ fn with(weak: &Weak<Inner>, f: impl FnOnce(&Scheduler)) {
 
 /// One refresh round, run under the cross-tab lock.
 async fn round(scheduled_from: i64, refresh_lapsed: bool) -> Outcome {
+    // A bound session is the browser's to renew: the page only ever adopts
+    // what it reads back (a registration may have bound it since, within
+    // the same second of expiry, so a newer expiry alone would not show it).
     if let Ok(Some(info)) = api::session().await
-        && info.access_expires_at > scheduled_from
+        && (info.access_expires_at > scheduled_from || info.bound)
     {
         return Outcome::Adopted(info, Anchor::now());
     }
     match api::refresh().await {
         Ok(info) => Outcome::Refreshed(info, Anchor::now()),
+        Err(error) if error.code() == Some(ErrorCode::BindingProofMissing) => Outcome::Unrenewed,
         Err(error) if error.is_unauthorized() => Outcome::Rejected(SignOutReason::from_refresh_error(
             error.code().unwrap_or(ErrorCode::Unknown),
             refresh_lapsed,

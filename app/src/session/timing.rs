@@ -6,6 +6,11 @@
 use super::clock::Anchor;
 use crate::types::SessionInfo;
 
+/// A session bound to its device (DBSC) is renewed by the browser itself,
+/// once the access cookie is gone; the page asks for the session this long
+/// after expiry, a request the browser holds until it has renewed.
+const BOUND_AFTER_EXPIRY_MS: f64 = 1_500.0;
+
 /// First retry after a network failure; doubles up to [`MAX_RETRY_MS`].
 const FIRST_RETRY_MS: f64 = 1_000.0;
 const MAX_RETRY_MS: f64 = 60_000.0;
@@ -27,8 +32,14 @@ impl Current {
     /// Time left until the refresh is due; `<= 0` means at once. A token
     /// issued just now with no more than the lead left would be due at once
     /// again and again; it is refreshed at half its life instead.
+    ///
+    /// A bound session is due just after expiry instead (see
+    /// [`BOUND_AFTER_EXPIRY_MS`]): before it, the browser has nothing to renew.
     pub(super) fn due_in_ms(&self, lead_ms: f64) -> f64 {
         let life_ms = self.info.expires_in as f64 * 1000.0;
+        if self.info.bound {
+            return life_ms + BOUND_AFTER_EXPIRY_MS - self.anchor.elapsed_ms();
+        }
         let mut due_ms = life_ms - lead_ms;
         if self.fresh && due_ms <= 0.0 {
             due_ms = life_ms / 2.0;

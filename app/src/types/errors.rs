@@ -50,6 +50,17 @@ pub enum ErrorCode {
     PasskeyInvalid,
     /// The passkey is registered already (to this account or another).
     PasskeyTaken,
+    /// A device-binding refresh needs a proof answering the challenge in
+    /// `Secure-Session-Challenge` (the browser does this itself).
+    BindingProofRequired,
+    /// A device-binding proof that proves nothing.
+    BindingProofInvalid,
+    /// A refresh of a device-bound session without the device's proof:
+    /// only that browser's own device refresh can renew it. Not a sign-out.
+    BindingProofMissing,
+    /// `AUTH_DEVICE_BINDING=required-for-admin`: the admin area needs a
+    /// session bound to its device.
+    DeviceBindingRequired,
     /// A code this build does not know (a newer server): treated as a
     /// generic refusal. The server never sends it.
     #[serde(other)]
@@ -87,6 +98,10 @@ impl ErrorCode {
             Self::CodeInvalid => "code_invalid",
             Self::PasskeyInvalid => "passkey_invalid",
             Self::PasskeyTaken => "passkey_taken",
+            Self::BindingProofRequired => "binding_proof_required",
+            Self::BindingProofInvalid => "binding_proof_invalid",
+            Self::BindingProofMissing => "binding_proof_missing",
+            Self::DeviceBindingRequired => "device_binding_required",
             Self::Unknown => "unknown",
         }
     }

@@ -62,6 +62,11 @@ pub struct SessionInfo {
     /// `403 mfa_enrolment_required` until then).
     #[serde(default)]
     pub mfa_enrolment_required: bool,
+    /// The session is bound to this browser's device key (DBSC): the
+    /// browser renews the access cookie itself, and the page must not call
+    /// `POST /api/auth/refresh` (it would be refused).
+    #[serde(default)]
+    pub bound: bool,
 }
 
 /// One live session of the caller (`GET /api/auth/sessions`).
@@ -73,6 +78,15 @@ pub struct SessionView {
     pub user_agent: Option<String>,
     /// True for the session the request was made with.
     pub current: bool,
+    /// Bound to its browser's device key (DBSC): copied cookies cannot
+    /// renew it.
+    #[serde(default)]
+    pub bound: bool,
+    /// The last time a renewal of this bound session came without the
+    /// device's proof and was refused (Unix seconds): copied cookies, or
+    /// a browser whose device refresh failed.
+    #[serde(default)]
+    pub binding_refused_at: Option<i64>,
 }
 
 /// A user as an admin sees it (`GET /api/admin/users`).

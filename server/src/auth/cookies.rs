@@ -24,6 +24,12 @@ fn build(config: &Config, name: &str, value: String, path: &'static str, max_age
         .build()
 }
 
+/// The access cookie as the server sets it (device binding names its
+/// attributes to the browser).
+pub fn access_cookie(config: &Config, value: String, max_age_secs: i64) -> Cookie<'static> {
+    build(config, &config.access_cookie, value, "/", max_age_secs)
+}
+
 /// Sets both session cookies.
 pub fn set_session(
     cookies: &Cookies,
@@ -33,7 +39,7 @@ pub fn set_session(
     refresh: String,
     refresh_max_age: i64,
 ) {
-    cookies.add(build(config, &config.access_cookie, access, "/", access_max_age));
+    cookies.add(access_cookie(config, access, access_max_age));
     cookies.add(build(config, &config.refresh_cookie, refresh, REFRESH_PATH, refresh_max_age));
 }
 

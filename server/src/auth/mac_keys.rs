@@ -7,6 +7,7 @@
 //! reloads every few seconds, and at once (at most once a second) when a
 //! token verifies under neither key it knows.
 
+use hmac::Mac;
 use std::{
     sync::{Arc, Mutex, RwLock},
     time::{Duration, Instant},
@@ -85,6 +86,29 @@ impl RefreshKeys {
             Some((key, until)) if now < *until => RefreshToken::decode(token, key),
             _ => None,
         })
+    }
+
+    /// HMAC-SHA-256 of `body` in `context` under the current key.
+    pub fn tag(&self, context: &[u8], body: &[u8]) -> [u8; 32] {
+        let mut mac = self.snapshot().current.keyed(context);
+        mac.update(body);
+        mac.finalize().into_bytes().into()
+    }
+
+    /// True when `tag` is (the first 16 or more bytes of) [`RefreshKeys::tag`]
+    /// of `body` in `context` under the current key, or the previous one
+    /// while it still verifies (compared in constant time).
+    pub fn verify_tag_truncated(&self, context: &[u8], body: &[u8], tag: &[u8], now: i64) -> bool {
+        if tag.len() < 16 {
+            return false;
+        }
+        let set = self.snapshot();
+        let verifies = |key: &RefreshKey| {
+            let mut mac = key.keyed(context);
+            mac.update(body);
+            mac.verify_truncated_left(tag).is_ok()
+        };
+        verifies(&set.current) || matches!(&set.previous, Some((key, until)) if now < *until && verifies(key))
     }
 
     /// Like [`RefreshKeys::decode`], but a token neither key verifies

@@ -35,6 +35,15 @@ impl RefreshKey {
         rand::random()
     }
 
+    /// The keyed MAC state for `context`: other uses of this key (the
+    /// device-binding challenges) each name their own context, so no tag of
+    /// one can pass for another.
+    pub(crate) fn keyed(&self, context: &[u8]) -> Hmac<Sha256> {
+        let mut mac = self.0.clone();
+        mac.update(context);
+        mac
+    }
+
     fn mac(&self, session_id: &Uuid, generation: i64) -> Hmac<Sha256> {
         let mut mac = self.0.clone();
         mac.update(CONTEXT);

@@ -43,10 +43,21 @@ pub struct AccessClaims {
     /// How they did (RFC 8176 values: `pwd`, `otp`, `hwk`, `swk`, `mfa`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub amr: Vec<String>,
+    /// RFC 7800 confirmation: present when the session is bound to a
+    /// device key (DBSC), naming it by its RFC 7638 thumbprint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<Confirmation>,
     pub iat: i64,
     pub nbf: i64,
     pub exp: i64,
     pub jti: String,
+}
+
+/// The `cnf` claim of a device-bound session's token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirmation {
+    /// The device key's JWK thumbprint (SHA-256, base64url).
+    pub jkt: String,
 }
 
 /// Why a token was refused. Only logged at debug level; clients see 401.
@@ -75,6 +86,8 @@ pub struct Subject<'a> {
     pub authz_version: i64,
     pub auth_time: i64,
     pub amr: &'a [String],
+    /// The thumbprint of the device key the session is bound to.
+    pub binding_jkt: Option<&'a str>,
 }
 
 /// Signs and verifies access tokens with the server's keys.
@@ -123,6 +136,7 @@ impl AccessTokens {
             ver: subject.authz_version,
             auth_time: subject.auth_time,
             amr: subject.amr.to_vec(),
+            cnf: subject.binding_jkt.map(|jkt| Confirmation { jkt: jkt.to_owned() }),
             iat: now,
             nbf: now,
             exp: (now + self.ttl_secs).min(session_ends_at),

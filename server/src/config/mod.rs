@@ -90,6 +90,9 @@ pub struct Config {
     pub require_verified_email: bool,
     /// `AUTH_STEP_UP_SECS`: how recent a proof must be for a sensitive action.
     pub step_up_secs: i64,
+    /// `AUTH_DEVICE_BINDING`: whether sessions are offered device binding
+    /// (DBSC), and whether the admin API requires it.
+    pub device_binding: crate::binding::Policy,
     /// `AUTH_REQUIRE_MFA`.
     pub require_mfa: MfaPolicy,
     /// `AUTH_TOTP_ISSUER`: the issuer authenticator apps show.
@@ -218,6 +221,8 @@ impl Config {
             "all" => MfaPolicy::All,
             _ => return Err(invalid("AUTH_REQUIRE_MFA", "expected off, admins or all")),
         };
+        let device_binding = crate::binding::Policy::parse(&value("AUTH_DEVICE_BINDING"))
+            .ok_or_else(|| invalid("AUTH_DEVICE_BINDING", "expected on, off or required-for-admin"))?;
         let trusted_proxies = get("AUTH_TRUSTED_PROXIES")
             .map(|list| {
                 list.split(',')
@@ -310,6 +315,7 @@ impl Config {
             output_name: value("LEPTOS_OUTPUT_NAME"),
             step_up_secs,
             require_mfa,
+            device_binding,
             totp_issuer,
             webauthn,
             clock_offset_secs: 0,

@@ -78,6 +78,11 @@ pub const VARIABLES: &[Variable] = &[
         "off",
         "off, admins or all: users it covers must enrol a second factor (403 mfa_enrolment_required until they do)",
     ),
+    var(
+        "AUTH_DEVICE_BINDING",
+        "on",
+        "on, off or required-for-admin: offer device-bound sessions (DBSC, HTTPS only); required-for-admin: the admin API refuses unbound sessions",
+    ),
     derived("AUTH_TOTP_ISSUER", "AUTH_PUBLIC_ORIGIN's host", "the issuer name authenticator apps show next to a code"),
     derived(
         "AUTH_WEBAUTHN_RP_ID",

@@ -19,6 +19,7 @@ use crate::{
         cookies,
         tokens::{AccessClaims, TokenError},
     },
+    binding,
     error::ApiError,
     state::AppState,
     store,
@@ -207,6 +208,10 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let user = AuthUser::from_request_parts(parts, state).await?;
         user.require_role(R::NAME)?;
+        let policy = AppState::from_ref(state).config.device_binding;
+        if R::NAME == Admin::NAME && policy == binding::Policy::RequiredForAdmin && user.claims.cnf.is_none() {
+            return Err(ApiError::DeviceBindingRequired);
+        }
         Ok(Self { user, role: PhantomData })
     }
 }

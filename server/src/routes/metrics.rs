@@ -41,8 +41,13 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
 /// second.
 async fn serve(State(state): State<AppState>) -> Response {
     if state.metrics.live_sessions_due() {
-        match store::sessions::count_live_sessions(&state.db, store::now()).await {
-            Ok(n) => state.metrics.set_live_sessions(n),
+        let now = store::now();
+        let counts = tokio::try_join!(
+            store::sessions::count_live_sessions(&state.db, now),
+            store::bindings::count_bound_sessions(&state.db, now)
+        );
+        match counts {
+            Ok((live, bound)) => state.metrics.set_live_sessions(live, bound),
             Err(err) => tracing::warn!(error = %err, "counting live sessions for metrics failed"),
         }
     }

@@ -6,6 +6,7 @@
 
 mod admin;
 mod auth;
+mod binding;
 mod email;
 mod health;
 mod jwks;
@@ -66,6 +67,7 @@ fn surface() -> (Routes, Routes) {
     let api = Routes::default()
         .merge(auth::routes())
         .merge(refresh::routes())
+        .merge(binding::routes())
         .merge(sessions::routes())
         .merge(me::routes())
         .merge(admin::routes())
@@ -110,11 +112,18 @@ fn harden(router: Router<AppState>, state: AppState) -> Router {
             HeaderValue::from_static("max-age=63072000; includeSubDomains"),
         )
     });
+    let offer = state
+        .config
+        .device_binding
+        .is_on()
+        .then(|| middleware::from_fn_with_state(state.clone(), crate::binding::offer));
     let timing = (state.config.metrics != MetricsMode::Off)
         .then(|| middleware::from_fn_with_state(state.clone(), metrics::track));
     router
         .layer(option_layer(timing))
         .layer(CookieManagerLayer::new())
+        // Outside the cookie layer: it reads the Set-Cookie headers.
+        .layer(option_layer(offer))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

@@ -15,7 +15,7 @@ use crate::{
     client::Client,
     error::ApiError,
     metrics::RefreshOutcome,
-    sessions::{self, Issued},
+    sessions::{self, Device, Issued},
     state::AppState,
 };
 
@@ -45,7 +45,9 @@ async fn refresh(
 /// refused. The cookies are cleared only when the token is definitely dead
 /// (after an outage the same token must work on the next try), and never
 /// when two different refresh cookies arrive: the planted one is the
-/// problem, not the victim's own.
+/// problem, not the victim's own. Nor for a device-bound session renewed
+/// without its proof: the jar may well be the rightful browser's, whose
+/// device refresh renews it.
 pub(super) async fn rotate_cookie(
     state: &AppState,
     headers: &HeaderMap,
@@ -70,11 +72,13 @@ pub(super) async fn rotate_cookie(
             return Err(ApiError::RefreshInvalid);
         }
     };
-    match sessions::rotate(state, &presented, client).await {
+    match sessions::rotate(state, &presented, Device::Unproven, client).await {
         Ok(issued) => {
             state.limits.refresh_by_ip.forgive(&ip_key);
             Ok(issued)
         }
+        // Charged, but the jar is kept (see above).
+        Err(ApiError::BindingProofMissing) => Err(ApiError::BindingProofMissing),
         Err(err) => {
             if err.status() == StatusCode::UNAUTHORIZED {
                 cookies::clear_session(cookies, &state.config);

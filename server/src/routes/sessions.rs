@@ -51,6 +51,8 @@ async fn list_sessions(
         rows.into_iter()
             .map(|row| SessionView {
                 current: row.id == user.session_id(),
+                bound: row.binding_jkt.is_some(),
+                binding_refused_at: row.binding_refused_at,
                 id: row.id,
                 created_at: row.created_at,
                 last_used_at: row.last_used_at,

@@ -16,7 +16,7 @@ use app::types::{SessionInfo, UserView};
 use uuid::Uuid;
 
 pub use revocation::{change_password, revoke, revoke_all_but, undo_email_change};
-pub use rotation::rotate;
+pub use rotation::{Device, rotate};
 
 use crate::{
     auth::{
@@ -40,6 +40,9 @@ pub struct Issued {
     pub refresh_token: String,
     /// Seconds until the refresh cookie should expire.
     pub refresh_max_age: i64,
+    /// The refresh token's generation (a device-binding challenge for the
+    /// next refresh names it).
+    pub generation: i64,
     /// True when a racing request was answered with the live token inside
     /// the grace window rather than by rotating.
     pub grace: bool,
@@ -87,6 +90,7 @@ pub async fn start(state: &AppState, user: &UserRow, client: &Client, amr: &[&st
         amr: amr.iter().map(|&m| m.to_owned()).collect(),
         refresh_expires_at: idle,
         absolute_expires_at: absolute,
+        binding_jkt: None,
     };
     issue(state, grant, now)
 }
@@ -124,6 +128,7 @@ pub fn info_for_access(state: &AppState, row: &SessionRow, claims: &AccessClaims
         server_time: now,
         auth_time: row.auth_time,
         amr: split_amr(&row.amr),
+        bound: claims.cnf.is_some(),
     }
 }
 
@@ -142,6 +147,8 @@ struct Grant<'a> {
     amr: Vec<String>,
     refresh_expires_at: i64,
     absolute_expires_at: i64,
+    /// The device key the session is bound to (its thumbprint).
+    binding_jkt: Option<&'a str>,
 }
 
 /// The stored, space-separated `amr` as a list.
@@ -165,6 +172,7 @@ impl<'a> Grant<'a> {
             amr: split_amr(&row.amr),
             refresh_expires_at,
             absolute_expires_at: row.absolute_expires_at,
+            binding_jkt: row.binding_jkt.as_deref(),
         }
     }
 }
@@ -179,6 +187,7 @@ fn issue(state: &AppState, grant: Grant<'_>, now: i64) -> Result<Issued, ApiErro
         authz_version: grant.authz_version,
         auth_time: grant.auth_time,
         amr: &grant.amr,
+        binding_jkt: grant.binding_jkt,
     };
     let (access_token, claims) = state
         .tokens
@@ -203,10 +212,12 @@ fn issue(state: &AppState, grant: Grant<'_>, now: i64) -> Result<Issued, ApiErro
             refresh_expires_at: grant.refresh_expires_at,
             expires_in: claims.exp - now,
             server_time: now,
+            bound: grant.binding_jkt.is_some(),
         },
         access_token,
         refresh_token,
         refresh_max_age: grant.refresh_expires_at - now,
+        generation: grant.generation,
         grace: false,
     })
 }

@@ -2,6 +2,7 @@
 //! for what they do (`find_…`, `insert_…`, `revoke_…`) and return
 //! `sqlx::Error`; the HTTP layer decides what an error means to a client.
 
+pub mod bindings;
 pub mod events;
 pub mod keys;
 pub mod links;

@@ -29,6 +29,10 @@ pub struct SessionRow {
     pub amr: String,
     /// When the user's first second factor was turned on.
     pub mfa_enrolled_at: Option<i64>,
+    /// The device key's thumbprint, once the session is bound (DBSC).
+    pub binding_jkt: Option<String>,
+    /// The last refused renewal without the device's proof.
+    pub binding_refused_at: Option<i64>,
 }
 
 /// What a new session starts with.
@@ -79,7 +83,7 @@ macro_rules! session_rows {
         "SELECT s.id, s.user_id, s.generation, s.rotated_at, s.created_at, \
          s.last_used_at, s.idle_expires_at, s.absolute_expires_at, s.revoked_at, s.revoke_reason, \
          s.user_agent, u.email, u.roles, u.authz_version, u.email_verified_at, s.auth_time, s.amr, \
-         u.mfa_enrolled_at FROM sessions s JOIN users u ON u.id = s.user_id "
+         u.mfa_enrolled_at, s.binding_jkt, s.binding_refused_at FROM sessions s JOIN users u ON u.id = s.user_id "
     };
 }
 
@@ -108,7 +112,7 @@ macro_rules! find_fresh_sql {
             "SELECT s.id, s.user_id, s.generation, s.rotated_at, s.created_at, \
              s.last_used_at, s.idle_expires_at, s.absolute_expires_at, s.revoked_at, s.revoke_reason, \
              s.user_agent, u.email, u.roles, u.authz_version, u.email_verified_at, s.auth_time, s.amr, \
-             u.mfa_enrolled_at, ",
+             u.mfa_enrolled_at, s.binding_jkt, s.binding_refused_at, ",
             $now,
             " - s.rotated_at AS rotated_secs_ago FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1"
         )
@@ -137,20 +141,44 @@ pub struct Rotated {
     pub auth_time: i64,
     pub amr: String,
     pub mfa_enrolled_at: Option<i64>,
+    pub binding_jkt: Option<String>,
+}
+
+/// What a rotation proves about the device (DBSC), for
+/// [`rotate_if_current`].
+#[derive(Debug, Clone, Copy)]
+pub enum DeviceCheck<'a> {
+    /// No proof: only an unbound session rotates.
+    Unbound,
+    /// A registration: an unbound session rotates and is bound to this key
+    /// (its canonical JWK and thumbprint) in the same statement.
+    Bind { key: &'a str, jkt: &'a str },
+    /// A proof signed by the key of this thumbprint: only the session bound
+    /// to it rotates.
+    BoundTo { jkt: &'a str },
 }
 
 /// The hot path of a refresh, in one statement: advance the live
-/// generation from `expected` to `expected + 1` if nobody else did and the
-/// session is live and within both limits, sliding the idle limit (capped
-/// by the absolute one) and returning what the new tokens need. `None`:
-/// the caller must read the session to find out why (race, reuse, expiry).
+/// generation from `expected` to `expected + 1` if nobody else did, the
+/// session is live and within both limits and `device` holds, sliding the
+/// idle limit (capped by the absolute one) and returning what the new
+/// tokens need. `None`: the caller must read the session to find out why
+/// (race, reuse, expiry, binding).
 pub async fn rotate_if_current(
     db: &Db,
     id: &str,
     expected: i64,
     now: i64,
     idle_secs: i64,
+    device: DeviceCheck<'_>,
 ) -> Result<Option<Rotated>, sqlx::Error> {
+    // $5 is the key being bound (registration only), $6 the thumbprint a
+    // proof was checked against (registration or bound refresh).
+    let (binding_key, binding_jkt) = match device {
+        DeviceCheck::Unbound => (None, None),
+        DeviceCheck::Bind { key, jkt } => (Some(key), Some(jkt)),
+        DeviceCheck::BoundTo { jkt } => (None, Some(jkt)),
+    };
     // CASE rather than MIN/LEAST: the one spelling both backends accept.
     // `rotated_at` is the database's clock: the grace window is measured
     // against it (see find_session_fresh), never against an instance's.
@@ -160,10 +188,13 @@ pub async fn rotate_if_current(
                 "UPDATE sessions SET generation = generation + 1, rotated_at = ",
                 $now,
                 ", last_used_at = $3, \
-                 idle_expires_at = CASE WHEN $3 + $4 < absolute_expires_at THEN $3 + $4 ELSE absolute_expires_at END \
+                 idle_expires_at = CASE WHEN $3 + $4 < absolute_expires_at THEN $3 + $4 ELSE absolute_expires_at END, \
+                 binding_key = COALESCE(binding_key, $5), binding_jkt = COALESCE(binding_jkt, $6), \
+                 bound_at = CASE WHEN bound_at IS NULL AND $5 IS NOT NULL THEN $3 ELSE bound_at END \
                  WHERE id = $1 AND generation = $2 AND revoked_at IS NULL \
                  AND idle_expires_at > $3 AND absolute_expires_at > $3 \
-                 RETURNING user_id, idle_expires_at, absolute_expires_at, auth_time, amr, \
+                 AND ((binding_jkt IS NULL AND ($6 IS NULL OR $5 IS NOT NULL)) OR (binding_jkt = $6 AND $5 IS NULL)) \
+                 RETURNING user_id, idle_expires_at, absolute_expires_at, auth_time, amr, binding_jkt, \
                  (SELECT email FROM users WHERE users.id = sessions.user_id) AS email, \
                  (SELECT roles FROM users WHERE users.id = sessions.user_id) AS roles, \
                  (SELECT authz_version FROM users WHERE users.id = sessions.user_id) AS authz_version, \
@@ -174,7 +205,15 @@ pub async fn rotate_if_current(
     }
     let sql = db.dialect(rotate_sql!("unixepoch()"), rotate_sql!("CAST(FLOOR(EXTRACT(EPOCH FROM now())) AS BIGINT)"));
     on_pool!(db, write, |pool| {
-        sqlx::query_as(sql).bind(id).bind(expected).bind(now).bind(idle_secs).fetch_optional(pool).await
+        sqlx::query_as(sql)
+            .bind(id)
+            .bind(expected)
+            .bind(now)
+            .bind(idle_secs)
+            .bind(binding_key)
+            .bind(binding_jkt)
+            .fetch_optional(pool)
+            .await
     })
 }
 

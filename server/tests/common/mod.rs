@@ -24,6 +24,7 @@ mod api;
 mod app;
 mod asserts;
 mod cookies;
+pub mod dbsc;
 mod mail;
 pub mod passkey;
 pub mod process;

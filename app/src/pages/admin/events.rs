@@ -6,7 +6,7 @@
 
 use leptos::{prelude::*, task::spawn_local};
 
-use super::is_forbidden;
+use super::{Refused, refusal};
 use crate::{
     api,
     components::{BusyButton, Fetched},
@@ -19,9 +19,9 @@ use crate::{
 const EVENTS_SHOWN: u32 = 50;
 
 /// The events card, loaded in the browser after hydration and again on
-/// "Reload" and whenever `reload_on` moves. A `403` sets `forbidden`.
+/// "Reload" and whenever `reload_on` moves. A `403` sets `refused`.
 #[component]
-pub(super) fn EventTable(#[prop(into)] reload_on: Signal<u32>, forbidden: WriteSignal<bool>) -> impl IntoView {
+pub(super) fn EventTable(#[prop(into)] reload_on: Signal<u32>, refused: WriteSignal<Option<Refused>>) -> impl IntoView {
     let session = use_session();
     let (events, set_events) = signal(Fetched::<Vec<AuthEventView>>::Loading);
     let (loading, set_loading) = signal(false);
@@ -38,12 +38,12 @@ pub(super) fn EventTable(#[prop(into)] reload_on: Signal<u32>, forbidden: WriteS
         set_loading.set(true);
         spawn_local(async move {
             let answer = api::list_events(EVENTS_SHOWN).await;
-            let refused = is_forbidden(&answer);
+            let why = refusal(&answer);
             let next = Fetched::from_answer(answer, session);
             // The page may have gone meanwhile.
             if latest.try_get_value() == Some(ticket) {
-                if refused {
-                    forbidden.set(true);
+                if why.is_some() {
+                    refused.set(why);
                 } else {
                     set_events.set(next);
                 }

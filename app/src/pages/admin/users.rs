@@ -9,8 +9,9 @@
 use leptos::{ev::SubmitEvent, html, prelude::*, task::spawn_local};
 
 use super::{
-    is_forbidden,
+    Refused,
     mfa_reset::{MfaReset, describe_factors},
+    refusal,
 };
 use crate::{
     api::{self, ApiError},
@@ -21,9 +22,9 @@ use crate::{
 };
 
 /// The users card, loaded in the browser after hydration, and again after
-/// a two-step reset. A `403` sets `forbidden`.
+/// a two-step reset. A `403` sets `refused`.
 #[component]
-pub(super) fn UserTable(roles_changed: Callback<()>, forbidden: WriteSignal<bool>) -> impl IntoView {
+pub(super) fn UserTable(roles_changed: Callback<()>, refused: WriteSignal<Option<Refused>>) -> impl IntoView {
     let session = use_session();
     let (users, set_users) = signal(Fetched::<Vec<AdminUserView>>::Loading);
     let (version, set_version) = signal(0_u32);
@@ -36,8 +37,8 @@ pub(super) fn UserTable(roles_changed: Callback<()>, forbidden: WriteSignal<bool
         version.track();
         spawn_local(async move {
             let answer = api::admin_users().await;
-            if is_forbidden(&answer) {
-                forbidden.set(true);
+            if let Some(why) = refusal(&answer) {
+                refused.set(Some(why));
             } else {
                 set_users.set(Fetched::from_answer(answer, session));
             }
