@@ -51,6 +51,12 @@ ensure_chromium() {
         $SUDO apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
     fi
+    # The `dbsc` project serves HTTPS with a certificate openssl makes.
+    if ! command -v openssl >/dev/null; then
+        log "installing openssl (the dbsc e2e project makes its certificate with it)"
+        if [[ $(id -u) -eq 0 ]]; then SUDO=""; else SUDO="sudo"; fi
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq openssl >/dev/null
+    fi
 }
 
 ensure_node_modules() {
