@@ -6,7 +6,7 @@
 # server at 127.0.0.1:5432 (started if down).
 #
 #   scripts/bench.sh            the whole suite (about 10 minutes)
-#   scripts/bench.sh quick      the three headline runs only
+#   scripts/bench.sh quick      the headline runs only (refresh, me, bound refresh)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
@@ -23,6 +23,10 @@ run() {
 run --spawn sqlite --scenario refresh --users 200 --rate 3000
 run --spawn sqlite --scenario refresh --users 200
 run --spawn sqlite --scenario me --users 200
+# Device-bound sessions: the same refresh with a proof signed by each
+# user's P-256 key, with the challenge sent ahead, and asking for it first.
+run --spawn sqlite --scenario bound-refresh --users 200
+run --spawn sqlite --scenario bound-refresh-challenged --users 200
 [[ "${1:-}" == quick ]] && exit 0
 
 run --spawn sqlite --scenario mixed --users 200

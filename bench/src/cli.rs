@@ -91,6 +91,13 @@ pub enum Scenario {
     Mixed,
     /// `POST /api/auth/login` (one Argon2 verification each).
     Login,
+    /// Device-bound sessions (DBSC), each user with its own P-256 key:
+    /// `POST /api/auth/device-binding/refresh` with a proof answering the
+    /// challenge the last answer sent ahead (a browser's steady state).
+    BoundRefresh,
+    /// The same, each refresh first asking for its challenge (`403`), as a
+    /// browser does when it has none: two requests a refresh.
+    BoundRefreshChallenged,
 }
 
 /// The database the spawned servers share.
@@ -107,7 +114,14 @@ impl Scenario {
             Self::Me => "me",
             Self::Mixed => "mixed",
             Self::Login => "login",
+            Self::BoundRefresh => "bound-refresh",
+            Self::BoundRefreshChallenged => "bound-refresh-challenged",
         }
+    }
+
+    /// The scenarios whose sessions are bound to a device.
+    pub fn bound(self) -> bool {
+        matches!(self, Self::BoundRefresh | Self::BoundRefreshChallenged)
     }
 }
 

@@ -86,7 +86,19 @@ impl Conn {
         cookie: Option<&HeaderValue>,
         body: Option<Bytes>,
     ) -> Result<Reply, TransportError> {
-        let result = tokio::time::timeout(REQUEST_TIMEOUT, self.exchange(method, path, cookie, body))
+        self.send_with(method, path, cookie, None, body).await
+    }
+
+    /// [`Conn::send`] with one more header (a device-binding proof).
+    pub async fn send_with(
+        &mut self,
+        method: Method,
+        path: &'static str,
+        cookie: Option<&HeaderValue>,
+        extra: Option<(&'static str, HeaderValue)>,
+        body: Option<Bytes>,
+    ) -> Result<Reply, TransportError> {
+        let result = tokio::time::timeout(REQUEST_TIMEOUT, self.exchange(method, path, cookie, extra, body))
             .await
             .unwrap_or(Err(TransportError::Timeout));
         if result.is_err() {
@@ -101,6 +113,7 @@ impl Conn {
         method: Method,
         path: &'static str,
         cookie: Option<&HeaderValue>,
+        extra: Option<(&'static str, HeaderValue)>,
         body: Option<Bytes>,
     ) -> Result<Reply, TransportError> {
         if self.sender.as_ref().is_none_or(SendRequest::is_closed) {
@@ -112,6 +125,9 @@ impl Conn {
         let mut request = Request::builder().method(method).uri(Uri::from_static(path)).header(HOST, &self.target.host);
         if let Some(cookie) = cookie {
             request = request.header(COOKIE, cookie);
+        }
+        if let Some((name, value)) = extra {
+            request = request.header(name, value);
         }
         let body = match body {
             Some(json) => {

@@ -7,6 +7,7 @@
 
 mod cli;
 mod client;
+mod device;
 mod report;
 mod scenario;
 mod spawn;
@@ -90,7 +91,8 @@ async fn measure(
     }
 
     let started = Instant::now();
-    let users = scenario::setup(&targets, args.users, args.setup_concurrency, run_id, names).await?;
+    let users =
+        scenario::setup(&targets, args.users, args.setup_concurrency, run_id, names, args.scenario.bound()).await?;
     let setup = started.elapsed();
     eprintln!(
         "bench: {} sessions ready in {:.1} s; running {}",
@@ -111,7 +113,14 @@ async fn measure(
         interval,
     };
     let shared = Arc::new(Shared { names: Arc::clone(names), stats: Mutex::new(Stats::default()) });
-    let users = scenario::run(users, plan, &shared).await?;
+    // The servers' CPU time over the measured window.
+    let cpu_from = async {
+        tokio::time::sleep_until(measure_from).await;
+        servers.and_then(Servers::cpu_secs)
+    };
+    let (users, cpu_from) = tokio::join!(scenario::run(users, plan, &shared), cpu_from);
+    let users = users?;
+    let server_cpu = cpu_from.zip(servers.and_then(Servers::cpu_secs)).map(|(from, to)| to - from);
     // Right after the load, before the verify pass adds anything.
     let rss_mib = servers.map(Servers::rss_mib).unwrap_or_default();
     let verify = if args.no_verify { None } else { Some(scenario::verify(users, names).await?) };
@@ -129,6 +138,7 @@ async fn measure(
         setup,
         stats: &stats,
         rss_mib,
+        server_cpu,
         verify,
     };
     if args.json {

@@ -82,6 +82,9 @@ pub struct Report<'a> {
     pub stats: &'a Stats,
     /// Per spawned server, MiB; empty for `--url`.
     pub rss_mib: Vec<Option<f64>>,
+    /// CPU seconds the spawned servers used over the measured window;
+    /// `None` for `--url`.
+    pub server_cpu: Option<f64>,
     /// (sessions that still refresh, sessions checked); `None` when skipped.
     pub verify: Option<(usize, usize)>,
 }
@@ -94,6 +97,12 @@ impl Report<'_> {
     /// Milliseconds at a quantile (3 decimals: the histogram holds µs).
     fn ms(&self, quantile: f64) -> f64 {
         self.stats.latency.value_at_quantile(quantile) as f64 / 1000.0
+    }
+
+    /// Server CPU per measured request, µs.
+    fn cpu_us_per_request(&self) -> Option<f64> {
+        let requests = self.stats.requests;
+        self.server_cpu.filter(|_| requests > 0).map(|cpu| cpu * 1e6 / requests as f64)
     }
 
     fn max_ms(&self) -> f64 {
@@ -122,6 +131,8 @@ impl Report<'_> {
             "errors_by_status": statuses,
             "errors_by_transport": s.transport,
             "lost_sessions": s.lost,
+            "server_cpu_us_per_request": self.cpu_us_per_request().map(f64::round),
+            "server_cores": self.server_cpu.map(|cpu| (cpu / self.measured.as_secs_f64() * 100.0).round() / 100.0),
             "server_rss_mib": self.rss_mib.iter().map(|m| m.map(|m| (m * 10.0).round() / 10.0)).collect::<Vec<_>>(),
             "verify": self.verify.map(|(ok, checked)| json!({ "ok": ok, "checked": checked })),
         })
@@ -134,6 +145,12 @@ impl Report<'_> {
         let errors: Vec<String> = statuses.chain(s.transport.iter().map(|(kind, n)| format!("{kind}: {n}"))).collect();
         let rss: Vec<String> = self.rss_mib.iter().map(|m| m.map_or("?".into(), |m| format!("{m:.1} MiB"))).collect();
         let verify = self.verify.map_or("skipped".into(), |(ok, n)| format!("{ok}/{n} sessions still refresh"));
+        let cpu = match (self.cpu_us_per_request(), self.server_cpu) {
+            (Some(per), Some(cpu)) => {
+                format!("{per:.0} µs per request ({:.2} cores busy)", cpu / self.measured.as_secs_f64())
+            }
+            _ => "not measured".to_owned(),
+        };
         format!(
             "scenario    {} ({pacing})\n\
              target      {}, {} instance(s), {} users, {} preloaded sessions\n\
@@ -143,6 +160,7 @@ impl Report<'_> {
              latency     p50 {:.3} ms  p95 {:.3} ms  p99 {:.3} ms  max {:.3} ms\n\
              errors      {} (whole run)\n\
              lost        {} sessions\n\
+             server CPU  {cpu}\n\
              server RSS  {}\n\
              verify: {verify}\n",
             self.scenario,

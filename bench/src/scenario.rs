@@ -13,8 +13,13 @@ use tokio::{sync::Semaphore, task::JoinSet, time::Instant};
 use crate::{
     cli::Scenario,
     client::{Conn, CookieNames, Jar, Target, TransportError},
+    device::{self, Device},
     report::Stats,
 };
+
+/// Where a bound session registers its key and refreshes.
+const BIND_PATH: &str = "/api/auth/device-binding";
+const BOUND_REFRESH_PATH: &str = "/api/auth/device-binding/refresh";
 
 /// Every bench account's password.
 pub const PASSWORD: &str = "bench-password-123";
@@ -30,6 +35,10 @@ pub struct User {
     login: Bytes,
     /// Its refresh chain got a non-200: it stopped.
     lost: bool,
+    /// The bound scenarios: the user's device key, and the challenge the
+    /// last answer sent ahead.
+    device: Option<Device>,
+    challenge: Option<String>,
 }
 
 /// What all users share while running.
@@ -55,6 +64,17 @@ enum Step {
     Refresh,
     Me,
     Login,
+    /// A device-bound refresh: with the challenge sent ahead (`ahead`), or
+    /// asking for one first (`403`) as a browser without one does.
+    BoundRefresh {
+        ahead: bool,
+    },
+}
+
+impl Step {
+    fn renews(self) -> bool {
+        matches!(self, Self::Refresh | Self::BoundRefresh { .. })
+    }
 }
 
 impl User {
@@ -65,23 +85,64 @@ impl User {
             Step::Refresh => self.conn.send(Method::POST, "/api/auth/refresh", self.jar.refresh(), None).await?,
             Step::Me => self.conn.send(Method::GET, "/api/me", self.jar.access(), None).await?,
             Step::Login => self.conn.send(Method::POST, "/api/auth/login", None, Some(self.login.clone())).await?,
+            Step::BoundRefresh { ahead } => {
+                let challenge = match self.challenge.take().filter(|_| ahead) {
+                    Some(challenge) => challenge,
+                    None => {
+                        let asked = self.conn.send(Method::POST, BOUND_REFRESH_PATH, self.jar.refresh(), None).await?;
+                        match device::challenge(&asked.headers) {
+                            Some(challenge) if asked.status == StatusCode::FORBIDDEN => challenge,
+                            _ => return Ok(asked.status),
+                        }
+                    }
+                };
+                let Some(device) = &self.device else { return Ok(StatusCode::PRECONDITION_FAILED) };
+                let proof = (device::PROOF, device.refresh_proof(&challenge));
+                let reply = self
+                    .conn
+                    .send_with(Method::POST, BOUND_REFRESH_PATH, self.jar.refresh(), Some(proof), None)
+                    .await?;
+                self.challenge = device::challenge(&reply.headers);
+                reply
+            }
         };
-        if step == Step::Refresh {
+        if step.renews() {
             self.jar.update(names, &reply.headers);
         }
         Ok(reply.status)
+    }
+
+    /// Binds the session to a new device key, answering `offer` (the
+    /// challenge its sign-in offered); keeps the first refresh's challenge.
+    async fn bind(&mut self, offer: &str, names: &CookieNames) -> anyhow::Result<()> {
+        let device = Device::new();
+        let proof = (device::PROOF, device.registration_proof(offer));
+        let reply = self
+            .conn
+            .send_with(Method::POST, BIND_PATH, self.jar.refresh(), Some(proof), None)
+            .await
+            .map_err(|err| anyhow::anyhow!("setup {BIND_PATH}: {} error", err.kind()))?;
+        if reply.status != StatusCode::OK {
+            anyhow::bail!("setup {BIND_PATH} answered {} (AUTH_DEVICE_BINDING=off?)", reply.status);
+        }
+        self.jar.update(names, &reply.headers);
+        self.challenge = device::challenge(&reply.headers);
+        self.device = Some(device);
+        Ok(())
     }
 }
 
 /// Makes `users` sessions on `ceil(users / 10)` accounts: the first user of
 /// an account registers it, the others log in, `concurrency` at a time.
-/// Users are spread over `targets` round-robin.
+/// Users are spread over `targets` round-robin. `bound`: each session is
+/// then bound to a device key of its own.
 pub async fn setup(
     targets: &[Arc<Target>],
     users: u32,
     concurrency: u32,
     run_id: &str,
     names: &Arc<CookieNames>,
+    bound: bool,
 ) -> anyhow::Result<Vec<User>> {
     let permits = Arc::new(Semaphore::new(concurrency as usize));
     let mut tasks = JoinSet::new();
@@ -101,14 +162,20 @@ pub async fn setup(
                 } else {
                     ("/api/auth/login", StatusCode::OK)
                 };
-                let mut user = User { conn: Conn::new(target), jar: Jar::default(), login: body.clone(), lost: false };
+                let mut user = User {
+                    conn: Conn::new(target),
+                    jar: Jar::default(),
+                    login: body.clone(),
+                    lost: false,
+                    device: None,
+                    challenge: None,
+                };
                 let permit = permits.acquire().await?;
                 let reply = user
                     .conn
                     .send(Method::POST, path, None, Some(body.clone()))
                     .await
                     .map_err(|err| anyhow::anyhow!("setup {path}: {} error", err.kind()))?;
-                drop(permit);
                 if reply.status != expected {
                     anyhow::bail!("setup {path} answered {} (rate limits on? AUTH_RATE_LIMITS=off)", reply.status);
                 }
@@ -116,6 +183,12 @@ pub async fn setup(
                 if user.jar.access().is_none() || user.jar.refresh().is_none() {
                     anyhow::bail!("setup {path} set no session cookies: check --access-cookie/--refresh-cookie");
                 }
+                if bound {
+                    let offer = device::offered(&reply.headers)
+                        .ok_or_else(|| anyhow::anyhow!("setup {path} offered no device binding"))?;
+                    user.bind(&offer, &names).await?;
+                }
+                drop(permit);
                 made.push((index, user));
             }
             Ok::<_, anyhow::Error>(made)
@@ -170,6 +243,8 @@ async fn drive(mut user: User, index: u64, offset: Option<Duration>, plan: Plan,
             Scenario::Refresh => Step::Refresh,
             Scenario::Me => Step::Me,
             Scenario::Login => Step::Login,
+            Scenario::BoundRefresh => Step::BoundRefresh { ahead: true },
+            Scenario::BoundRefreshChallenged => Step::BoundRefresh { ahead: false },
             // Staggered by user, so one refresh in ten overall at any moment.
             Scenario::Mixed if sequence.is_multiple_of(10) => Step::Refresh,
             Scenario::Mixed => Step::Me,
@@ -179,7 +254,7 @@ async fn drive(mut user: User, index: u64, offset: Option<Duration>, plan: Plan,
         let outcome = user.request(step, &shared.names).await;
         let answered = Instant::now();
         let measured = sent_at >= plan.measure_from && answered <= plan.end;
-        let lost = step == Step::Refresh && outcome.is_ok_and(|status| status != StatusCode::OK);
+        let lost = step.renews() && outcome.is_ok_and(|status| status != StatusCode::OK);
         shared.stats.lock().unwrap_or_else(PoisonError::into_inner).record(measured, answered - sent_at, outcome, lost);
         if lost {
             user.lost = true;
@@ -199,8 +274,9 @@ pub async fn verify(users: Vec<User>, names: &Arc<CookieNames>) -> anyhow::Resul
     let mut tasks = JoinSet::new();
     for mut user in users.into_iter().filter(|user| !user.lost) {
         let names = Arc::clone(names);
+        let renew = if user.device.is_some() { Step::BoundRefresh { ahead: true } } else { Step::Refresh };
         tasks.spawn(async move {
-            user.request(Step::Refresh, &names).await == Ok(StatusCode::OK)
+            user.request(renew, &names).await == Ok(StatusCode::OK)
                 && user.request(Step::Me, &names).await == Ok(StatusCode::OK)
         });
     }

@@ -74,6 +74,12 @@ impl Servers {
         self.children.iter().map(|child| child.id().and_then(vm_rss_mib)).collect()
     }
 
+    /// CPU time (user + system) the servers have used so far, in seconds,
+    /// where readable (`/proc/<pid>/stat`, in Linux's 100 Hz `USER_HZ`).
+    pub fn cpu_secs(&self) -> Option<f64> {
+        self.children.iter().map(|child| child.id().and_then(cpu_secs_of)).sum()
+    }
+
     /// Inserts `count` live sessions of one extra user straight into the
     /// database, in transactions of [`PRELOAD_BATCH`] rows.
     pub async fn preload(&self, count: u64, run_id: &str) -> anyhow::Result<()> {
@@ -270,4 +276,14 @@ fn vm_rss_mib(pid: u32) -> Option<f64> {
         .parse()
         .ok()?;
     Some(kib / 1024.0)
+}
+
+/// A process's CPU time so far (utime + stime), in seconds.
+fn cpu_secs_of(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command, in parentheses, may hold spaces: count fields after it.
+    // The first is the state (field 3); utime and stime are fields 14, 15.
+    let fields: Vec<&str> = stat.get(stat.rfind(')')? + 1..)?.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
 }
