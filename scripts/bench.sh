@@ -6,7 +6,7 @@
 # server at 127.0.0.1:5432 (started if down).
 #
 #   scripts/bench.sh            the whole suite (about 10 minutes)
-#   scripts/bench.sh quick      the headline runs only (refresh, me, bound refresh)
+#   scripts/bench.sh quick      the headline runs only (the floor, refresh, me, bound refresh)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
@@ -20,6 +20,10 @@ run() {
     "$B" --duration "$DURATION" "$@"
 }
 
+# The floor first: the same request shapes from a bare axum server (no
+# crypto, no storage), so each figure below reads as a share of it.
+run --spawn floor --scenario refresh --users 200
+run --spawn floor --scenario me --users 200
 run --spawn sqlite --scenario refresh --users 200 --rate 3000
 run --spawn sqlite --scenario refresh --users 200
 run --spawn sqlite --scenario me --users 200

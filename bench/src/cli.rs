@@ -100,11 +100,15 @@ pub enum Scenario {
     BoundRefreshChallenged,
 }
 
-/// The database the spawned servers share.
+/// The database the spawned servers share, or the floor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Backend {
     Sqlite,
     Postgres,
+    /// No database and no server: a bare axum server in this crate that
+    /// answers the same request shapes with no crypto and no storage (the
+    /// ceiling of HTTP on this stack; see `floor.rs`).
+    Floor,
 }
 
 impl Scenario {
@@ -130,6 +134,7 @@ impl Backend {
         match self {
             Self::Sqlite => "sqlite",
             Self::Postgres => "postgres",
+            Self::Floor => "floor",
         }
     }
 }
@@ -137,8 +142,11 @@ impl Backend {
 impl Args {
     /// Checks the combinations clap cannot express.
     pub fn validate(&self) -> anyhow::Result<()> {
-        if self.preload > 0 && self.spawn.is_none() {
-            anyhow::bail!("--preload needs --spawn (it writes to the database directly)");
+        if self.preload > 0 && matches!(self.spawn, None | Some(Backend::Floor)) {
+            anyhow::bail!("--preload needs --spawn sqlite or postgres (it writes to the database directly)");
+        }
+        if self.spawn == Some(Backend::Floor) && self.scenario.bound() {
+            anyhow::bail!("the floor has no device binding: run a bound scenario against a real server");
         }
         if !(self.rate.is_finite() && self.rate >= 0.0) {
             anyhow::bail!("--rate must be a number ≥ 0");

@@ -3,11 +3,14 @@
 //!
 //! Layout: `cli` reads the arguments; `client` owns a virtual user's
 //! connection and cookie jar; `spawn` starts servers on a fresh database and
-//! tears them down; `scenario` runs the users; `report` counts and prints.
+//! tears them down; `scenario` runs the users; `report` counts and prints;
+//! `device` is the software DBSC key of the bound scenarios; `floor` is the
+//! bare server the real one is measured against (`bench serve-floor`).
 
 mod cli;
 mod client;
 mod device;
+mod floor;
 mod report;
 mod scenario;
 mod spawn;
@@ -31,6 +34,15 @@ use crate::{
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    if std::env::args().nth(1).as_deref() == Some(floor::SERVE) {
+        return match floor::serve().await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("bench {}: {err:#}", floor::SERVE);
+                ExitCode::FAILURE
+            }
+        };
+    }
     let args = Args::parse();
     if let Err(err) = args.validate() {
         eprintln!("bench: {err:#}");

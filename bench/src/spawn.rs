@@ -44,10 +44,15 @@ impl Servers {
     /// Makes the database, then starts the servers one after the other: the
     /// first runs the migrations and creates the keys alone.
     pub async fn start(args: &Args, backend: Backend, run_id: &str, names: &CookieNames) -> anyhow::Result<Self> {
-        let bin = server_binary(args.server_bin.as_deref())?;
+        // The floor is this binary itself, serving (see `floor.rs`).
+        let (bin, bin_args) = match backend {
+            Backend::Floor => (std::env::current_exe()?, &[crate::floor::SERVE][..]),
+            _ => (server_binary(args.server_bin.as_deref())?, &[][..]),
+        };
         let dir = tempfile::Builder::new().prefix("cookie-auth-bench-").tempdir()?;
         let mut servers = Self { children: Vec::new(), urls: Vec::new(), database_url: String::new(), pg: None, dir };
         servers.database_url = match backend {
+            Backend::Floor => String::new(),
             Backend::Sqlite => format!("sqlite://{}/bench.db", servers.dir.path().display()),
             Backend::Postgres => {
                 let name = format!("cookie_auth_bench_{run_id}");
@@ -62,7 +67,7 @@ impl Servers {
         };
         for index in 0..args.instances {
             let log = servers.dir.path().join(format!("server-{index}.log"));
-            let (child, url) = start_one(&bin, &servers.database_url, names, &log).await?;
+            let (child, url) = start_one(&bin, bin_args, &servers.database_url, names, &log).await?;
             servers.children.push(child);
             servers.urls.push(url);
         }
@@ -161,8 +166,15 @@ impl PgDatabase {
 }
 
 /// Starts one server and waits for its `listening on http://…` line.
-async fn start_one(bin: &Path, database_url: &str, names: &CookieNames, log: &Path) -> anyhow::Result<(Child, String)> {
+async fn start_one(
+    bin: &Path,
+    args: &[&str],
+    database_url: &str,
+    names: &CookieNames,
+    log: &Path,
+) -> anyhow::Result<(Child, String)> {
     let mut child = Command::new(bin)
+        .args(args)
         .env("DATABASE_URL", database_url)
         .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
         .env("AUTH_RATE_LIMITS", "off")
