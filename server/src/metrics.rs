@@ -49,6 +49,9 @@ pub enum RefreshOutcome {
     Expired,
     RateLimited,
     Unavailable,
+    /// A device-bound session's renewal refused for its proof (missing,
+    /// invalid, or a challenge to answer first): see `auth_device_binding`.
+    Unproven,
 }
 
 /// How a second-factor check ended (sign-in second step or step-up).
@@ -199,6 +202,7 @@ impl Metrics {
             RefreshOutcome::Expired => "expired",
             RefreshOutcome::RateLimited => "rate_limited",
             RefreshOutcome::Unavailable => "unavailable",
+            RefreshOutcome::Unproven => "unproven",
         };
         self.refreshes.get_or_create(&Outcome { outcome }).inc();
     }

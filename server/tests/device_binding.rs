@@ -348,7 +348,9 @@ async fn a_registration_that_loses_to_the_pages_refresh_binds_the_live_generatio
 
 #[tokio::test]
 async fn a_lost_answer_is_recovered_through_a_new_challenge_without_a_sign_out() {
-    let app = TestApp::spawn().await;
+    // No grace window at all: the device's proof is what vouches for the
+    // old cookie, however long ago its answer was lost.
+    let app = TestApp::spawn_with(&[("AUTH_REUSE_GRACE_SECS", "0")]).await;
     let key = DeviceKey::p256();
     let mut bound = bind(&app, &key).await;
     let kept = bound.jar.clone();
@@ -363,6 +365,10 @@ async fn a_lost_answer_is_recovered_through_a_new_challenge_without_a_sign_out()
     let (challenge, _) = dbsc::challenge(&again).unwrap();
     let recovered = answer(&app, &mut retry, &key, &challenge).await;
     assert_eq!(recovered.cookie_value(&app.refresh_cookie), live, "the live token, not a sibling");
+    device_refresh(&app, &mut retry, &key).await;
+    // Without the proof the same old cookie is only refused.
+    let mut stale = bound.jar.clone();
+    assert_error(&app.refresh(&mut stale).await, 401, "binding_proof_missing");
     device_refresh(&app, &mut retry, &key).await;
 }
 
@@ -381,4 +387,62 @@ async fn required_for_admin_refuses_an_unbound_admin_session() {
     assert_status(&registered, 200);
     jar.absorb(&registered);
     assert_status(&app.get("/api/admin/users", &jar).await, 200);
+}
+
+#[tokio::test]
+async fn a_thief_who_binds_a_copied_unbound_session_does_not_switch_off_reuse_detection() {
+    let app = TestApp::spawn().await;
+    // A browser without DBSC: its session stays unbound.
+    let (mut victim, _, _) = signed_in(&app).await;
+    assert_status(&app.refresh(&mut victim).await, 200);
+    // Its cookies, copied: the thief refreshes (and is offered binding)
+    // and binds the session to a key of its own.
+    let mut thief = victim.clone();
+    let refreshed = app.refresh(&mut thief).await;
+    let (_, offered) = dbsc::offer(&refreshed).expect("an unbound refresh offers binding");
+    let key = DeviceKey::p256();
+    let registered = send(&app, REGISTER_PATH, &thief, Some(&key.registration_proof(&offered))).await;
+    assert_status(&registered, 200);
+    thief.absorb(&registered);
+
+    // The victim's next refresh presents a token from before the binding:
+    // a reuse, as it always was. The whole session dies, thief included.
+    assert_error(&app.refresh(&mut victim).await, 401, "refresh_reused");
+    let (challenge, _) = dbsc::challenge(&registered).unwrap();
+    let thief_refresh = send(&app, REFRESH_PATH, &thief, Some(&key.refresh_proof(&challenge))).await;
+    assert_error(&thief_refresh, 401, "refresh_invalid");
+}
+
+#[tokio::test]
+async fn the_pages_refresh_that_races_the_registration_is_refused_not_judged_a_reuse() {
+    let app = TestApp::spawn().await;
+    let key = DeviceKey::p256();
+    let (jar, _, offered) = signed_in(&app).await;
+    let mut tab = jar.clone();
+    let registered = send(&app, REGISTER_PATH, &jar, Some(&key.registration_proof(&offered))).await;
+    assert_status(&registered, 200);
+    // The tab's refresh, sent with the cookie from before the registration.
+    let refused = app.refresh(&mut tab).await;
+    assert_error(&refused, 401, "binding_proof_missing");
+    let mut bound = Bound { jar, session_id: String::new(), next: dbsc::challenge(&registered).map(|(c, _)| c) };
+    bound.jar.absorb(&registered);
+    let ahead = bound.next.clone().unwrap();
+    answer(&app, &mut bound, &key, &ahead).await;
+}
+
+#[tokio::test]
+async fn a_step_up_does_not_stretch_a_bound_access_cookie() {
+    let app = TestApp::spawn().await;
+    let key = DeviceKey::p256();
+    let bound = bind(&app, &key).await;
+    let before = dbsc::claims(&app.access_token(&bound.jar))["exp"].as_i64().unwrap();
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let mut jar = bound.jar.clone();
+    let stepped =
+        app.post_json("/api/auth/step-up", &jar, &json!({ "method": "password", "password": PASSWORD })).await;
+    assert_status(&stepped, 200);
+    jar.absorb(&stepped);
+    let claims = dbsc::claims(&app.access_token(&jar));
+    assert!(claims["cnf"]["jkt"].is_string(), "{claims}");
+    assert!(claims["exp"].as_i64().unwrap() <= before, "{claims} after {before}");
 }

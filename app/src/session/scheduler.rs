@@ -14,9 +14,11 @@
 //! - A session bound to its device (DBSC, `SessionInfo::bound`) is renewed
 //!   by the browser itself: the round is due just after expiry, and its
 //!   `GET /api/auth/session` is what the browser holds and renews the
-//!   cookie for. `POST /api/auth/refresh` is only the fallback, and its
-//!   `binding_proof_missing` means "the browser did not renew (yet)": a few
-//!   retries, then a sign-out, never a sign-out at once.
+//!   cookie for. A bound tab never calls `POST /api/auth/refresh`: when the
+//!   browser has not renewed, it asks again with backoff, and signs out
+//!   only after about a minute of that. An unbound tab whose refresh is
+//!   answered `binding_proof_missing` learns that the browser bound the
+//!   session meanwhile, and carries on as a bound tab.
 //!
 //! Single-threaded (WASM), so the state is an `Rc<RefCell<…>>`. Borrows are
 //! never held while signals are set or awaits are pending.
@@ -42,8 +44,9 @@ use crate::{
 };
 
 /// Rounds in a row the browser did not renew a bound session before the
-/// page gives up on it and signs out.
-const MAX_UNRENEWED: u8 = 3;
+/// page gives up on it and signs out: with the backoff (1, 2, 4, … s),
+/// about a minute.
+const MAX_UNRENEWED: u8 = 6;
 
 /// `setTimeout` fires at once beyond this (2^31 - 1 ms, about 24.8 days).
 const MAX_TIMEOUT_MS: f64 = 2_147_483_647.0;
@@ -81,8 +84,11 @@ enum Outcome {
     Refreshed(SessionInfo, Anchor),
     /// The server refused: the session is over.
     Rejected(SignOutReason),
-    /// A bound session the browser did not renew (`binding_proof_missing`).
+    /// A bound session the browser did not renew (yet).
     Unrenewed,
+    /// The refresh was refused with `binding_proof_missing`: the browser
+    /// bound the session since this tab last read it.
+    BoundMeanwhile,
     /// No usable answer; try again later.
     Failed,
 }
@@ -202,20 +208,21 @@ impl Scheduler {
 
     /// Starts a refresh round unless one is running.
     fn refresh(&self) {
-        let (epoch, scheduled_from, refresh_lapsed) = {
+        let (epoch, scheduled_from, refresh_lapsed, bound) = {
             let mut state = self.0.state.borrow_mut();
             if state.in_flight {
                 return;
             }
             let Some(current) = &state.current else { return };
-            let snapshot = (state.epoch, current.info.access_expires_at, current.refresh_lapsed());
+            let snapshot = (state.epoch, current.info.access_expires_at, current.refresh_lapsed(), current.info.bound);
             state.in_flight = true;
             state.timer = None;
             snapshot
         };
         let scheduler = self.clone();
         spawn_local(async move {
-            let outcome = tabs::exclusive(round(scheduled_from, refresh_lapsed)).await.unwrap_or(Outcome::Failed);
+            let outcome =
+                tabs::exclusive(round(scheduled_from, refresh_lapsed, bound)).await.unwrap_or(Outcome::Failed);
             scheduler.finish(epoch, outcome);
         });
     }
@@ -255,6 +262,12 @@ impl Scheduler {
                     self.retry_later();
                 }
             }
+            Outcome::BoundMeanwhile => {
+                if let Some(current) = self.0.state.borrow_mut().current.as_mut() {
+                    current.info.bound = true;
+                }
+                self.arm();
+            }
             Outcome::Failed => self.retry_later(),
         }
     }
@@ -291,8 +304,9 @@ fn with(weak: &Weak<Inner>, f: impl FnOnce(&Scheduler)) {
     }
 }
 
-/// One refresh round, run under the cross-tab lock.
-async fn round(scheduled_from: i64, refresh_lapsed: bool) -> Outcome {
+/// One refresh round, run under the cross-tab lock. `bound`: the browser
+/// renews this session itself, and the round only reads it back.
+async fn round(scheduled_from: i64, refresh_lapsed: bool, bound: bool) -> Outcome {
     // A bound session is the browser's to renew: the page only ever adopts
     // what it reads back (a registration may have bound it since, within
     // the same second of expiry, so a newer expiry alone would not show it).
@@ -301,9 +315,12 @@ async fn round(scheduled_from: i64, refresh_lapsed: bool) -> Outcome {
     {
         return Outcome::Adopted(info, Anchor::now());
     }
+    if bound {
+        return Outcome::Unrenewed;
+    }
     match api::refresh().await {
         Ok(info) => Outcome::Refreshed(info, Anchor::now()),
-        Err(error) if error.code() == Some(ErrorCode::BindingProofMissing) => Outcome::Unrenewed,
+        Err(error) if error.code() == Some(ErrorCode::BindingProofMissing) => Outcome::BoundMeanwhile,
         Err(error) if error.is_unauthorized() => Outcome::Rejected(SignOutReason::from_refresh_error(
             error.code().unwrap_or(ErrorCode::Unknown),
             refresh_lapsed,

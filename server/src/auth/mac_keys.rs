@@ -118,6 +118,16 @@ impl RefreshKeys {
         if let Some(found) = self.decode(token, now) {
             return Some(found);
         }
+        if !self.reload_if_due(db).await {
+            return None;
+        }
+        self.decode(token, now)
+    }
+
+    /// Reloads the keys after something verified under neither key it
+    /// knows (a rotation on another instance), at most once a second so
+    /// junk cannot hammer the database. `true`: reloaded, worth a retry.
+    pub async fn reload_if_due(&self, db: &Db) -> bool {
         let due = {
             let mut last = self.last_reload.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             let due = last.elapsed() >= UNKNOWN_RELOAD;
@@ -127,13 +137,13 @@ impl RefreshKeys {
             due
         };
         if !due {
-            return None;
+            return false;
         }
         if let Err(err) = self.reload(db).await {
             tracing::warn!(error = %err, "reloading refresh MAC keys failed");
-            return None;
+            return false;
         }
-        self.decode(token, now)
+        true
     }
 
     /// Re-reads the keys from the database.

@@ -45,7 +45,7 @@ async fn register(
     cookies: Cookies,
     client: Client,
 ) -> Result<Response, ApiError> {
-    let (presented, token) = begin(&state, &headers, &client)?;
+    let (presented, token) = begin(&state, &headers, &client).await?;
     let sid = token.session_id.to_string();
     let refuse = |why: String| binding::refuse_proof(&state, None, &sid, &client, why);
     let proof = proof_of(&headers).map_err(&refuse)?.ok_or_else(|| refuse("a registration needs a proof".into()))?;
@@ -53,7 +53,7 @@ async fn register(
     key.verify(&proof).map_err(|why| refuse(why.to_string()))?;
     // Any unexpired challenge of this session will do: the key can be bound
     // once only, so a challenge can never serve twice.
-    let challenge = challenge_of(&state, &proof, token.session_id).map_err(&refuse)?;
+    let challenge = challenge_of(&state, &proof, token.session_id).await.map_err(&refuse)?;
     if challenge.expires_at <= state.now() {
         return Err(refuse("the challenge has expired; sign in again to be offered a new one".into()));
     }
@@ -74,7 +74,7 @@ async fn refresh(
     cookies: Cookies,
     client: Client,
 ) -> Result<Response, ApiError> {
-    let (presented, token) = begin(&state, &headers, &client)?;
+    let (presented, token) = begin(&state, &headers, &client).await?;
     let sid = token.session_id.to_string();
     let refuse = |why: String| binding::refuse_proof(&state, None, &sid, &client, why);
     if let Some(named) = headers.get(binding::SESSION_ID)
@@ -93,7 +93,7 @@ async fn refresh(
     let Some(proof) = proof else {
         return Err(challenge(&state, token.session_id, bound.generation));
     };
-    let challenge_seen = challenge_of(&state, &proof, token.session_id).map_err(&refuse)?;
+    let challenge_seen = challenge_of(&state, &proof, token.session_id).await.map_err(&refuse)?;
     let key =
         DeviceKey::from_stored(&stored).map_err(|why| ApiError::Internal(anyhow::anyhow!("stored key: {why}")))?;
     proof.check_refresh(&key).map_err(|why| refuse(why.to_string()))?;
@@ -108,14 +108,19 @@ async fn refresh(
 }
 
 /// What both endpoints start with: binding on, the per-address refresh
-/// limit, and the request's one refresh cookie (as sent, and decoded).
-fn begin(state: &AppState, headers: &HeaderMap, client: &Client) -> Result<(String, RefreshToken), ApiError> {
+/// limit, and the request's one refresh cookie (as sent, and decoded; under
+/// a MAC key another instance just made, after a reload).
+async fn begin(state: &AppState, headers: &HeaderMap, client: &Client) -> Result<(String, RefreshToken), ApiError> {
     if !state.config.device_binding.is_on() {
         return Err(ApiError::NotFound);
     }
     state.limits.refresh_by_ip.acquire(&client.ip_key())?;
     let presented = cookies::refresh_token(headers, &state.config).one().ok_or(ApiError::RefreshInvalid)?;
-    let token = state.refresh_keys.decode(&presented, state.now()).ok_or(ApiError::RefreshInvalid)?;
+    let token = state
+        .refresh_keys
+        .decode_or_reload(&state.db, &presented, state.now())
+        .await
+        .ok_or(ApiError::RefreshInvalid)?;
     Ok((presented, token))
 }
 
@@ -133,10 +138,15 @@ fn proof_of(headers: &HeaderMap) -> Result<Option<Proof>, String> {
     Proof::parse(text).map(Some).map_err(|why| why.to_string())
 }
 
-/// The challenge a proof answers: one this server issued, for this session.
-fn challenge_of(state: &AppState, proof: &Proof, session_id: Uuid) -> Result<Challenge, String> {
-    let challenge = Challenge::decode(&proof.jti, &state.refresh_keys, state.now())
-        .ok_or_else(|| "the proof answers no challenge this server issued".to_owned())?;
+/// The challenge a proof answers: one this server issued (under a MAC key
+/// another instance just made, after a reload), for this session.
+async fn challenge_of(state: &AppState, proof: &Proof, session_id: Uuid) -> Result<Challenge, String> {
+    let decode = || Challenge::decode(&proof.jti, &state.refresh_keys, state.now());
+    let mut decoded = decode();
+    if decoded.is_none() && state.refresh_keys.reload_if_due(&state.db).await {
+        decoded = decode();
+    }
+    let challenge = decoded.ok_or_else(|| "the proof answers no challenge this server issued".to_owned())?;
     if challenge.session_id != session_id {
         return Err("the proof answers another session's challenge".into());
     }

@@ -299,6 +299,6 @@ async fn step_up(
 /// access cookie (the refresh token is the same live generation, so the
 /// refresh cookie keeps its value).
 async fn prove(state: &AppState, cookies: &Cookies, user: &AuthUser, amr: &[&str]) -> Result<SessionInfo, ApiError> {
-    let issued = sessions::reissue_with_proof(state, user.session_id(), &amr.join(" ")).await?;
+    let issued = sessions::reissue_with_proof(state, user.session_id(), &amr.join(" "), user.claims.exp).await?;
     Ok(set_cookies(state, cookies, issued))
 }

@@ -98,7 +98,16 @@ pub async fn start(state: &AppState, user: &UserRow, client: &Client, amr: &[&st
 /// Records a fresh proof (a step-up, or a first code confirming a factor)
 /// in a live session and re-issues its tokens: a new access token with the
 /// new `auth_time` and `amr`, and the live refresh generation as it is.
-pub async fn reissue_with_proof(state: &AppState, session_id: &str, amr: &str) -> Result<Issued, ApiError> {
+///
+/// A device-bound session's new access token expires no later than the one
+/// it replaces (`access_expires_at`): a proof of the password is not a proof
+/// of the device, so it must not stretch a copied cookie's life.
+pub async fn reissue_with_proof(
+    state: &AppState,
+    session_id: &str,
+    amr: &str,
+    access_expires_at: i64,
+) -> Result<Issued, ApiError> {
     let now = state.now();
     if !store::sessions::record_proof(&state.db, session_id, now, amr).await? {
         return Err(ApiError::Unauthenticated);
@@ -106,7 +115,11 @@ pub async fn reissue_with_proof(state: &AppState, session_id: &str, amr: &str) -
     let fresh = store::sessions::find_session_fresh(&state.db, session_id).await?.ok_or(ApiError::Unauthenticated)?;
     let row = fresh.row;
     let id = Uuid::parse_str(&row.id).map_err(|e| ApiError::Internal(e.into()))?;
-    issue(state, Grant::of(&row, id, row.generation, row.idle_expires_at), now)
+    let mut grant = Grant::of(&row, id, row.generation, row.idle_expires_at);
+    if grant.binding_jkt.is_some() {
+        grant.absolute_expires_at = grant.absolute_expires_at.min(access_expires_at);
+    }
+    issue(state, grant, now)
 }
 
 /// The SessionInfo for a request made with a valid access token: expiry

@@ -16,11 +16,15 @@
 //!
 //! A session bound to a device key (DBSC) rotates only with a proof signed
 //! by that key ([`Device::Proven`]), answering a challenge for the live
-//! generation. Without one it is refused with `binding_proof_missing` before
-//! any of the rules above: no rotation, no reuse verdict, no revocation, so
+//! generation; with an older token of the bound family such a proof gets
+//! the live token at any age (the device's last answer was lost). Without a
+//! proof, a token issued since the binding is refused with
+//! `binding_proof_missing`: no rotation, no reuse verdict, no revocation, so
 //! neither a copied cookie nor a stale tab of the rightful browser can end
-//! or advance it. A proof answering a used-up or expired challenge gets a
-//! new challenge (`403`), never a token.
+//! or advance the session. A token from before the binding is judged by the
+//! reuse rule (but for the page's refresh that raced the registration). A
+//! proof answering a used-up or expired challenge gets a new challenge
+//! (`403`), never a token.
 
 use uuid::Uuid;
 
@@ -69,6 +73,9 @@ pub async fn rotate(
         Err(ApiError::RefreshReused) => RefreshOutcome::Reused,
         Err(ApiError::RefreshExpired) => RefreshOutcome::Expired,
         Err(ApiError::RefreshInvalid) => RefreshOutcome::Invalid,
+        Err(
+            ApiError::BindingProofMissing | ApiError::BindingProofInvalid(_) | ApiError::BindingProofRequired { .. },
+        ) => RefreshOutcome::Unproven,
         Err(_) => RefreshOutcome::Unavailable,
     });
     result
@@ -126,7 +133,15 @@ async fn rotate_uncounted(
     let mut row = fresh.row;
     let now = state.now();
     check_usable(&row, now)?;
-    check_device(state, device, &row, token.session_id, client).await?;
+    match check_device(state, device, &row, token.generation, fresh.rotated_secs_ago, client).await? {
+        DeviceVerdict::Generations => {}
+        DeviceVerdict::LiveToken => {
+            let mut issued = issue(state, Grant::of(&row, token.session_id, row.generation, row.idle_expires_at), now)?;
+            issued.grace = true;
+            return Ok(issued);
+        }
+        DeviceVerdict::Reuse => return Err(reuse(state, &row, token.generation, client).await?),
+    }
     if token.generation >= row.generation {
         // `==`: live and usable, yet the swap failed — only possible if the
         // row changed between the two statements; let the client retry.
@@ -150,26 +165,58 @@ async fn rotate_uncounted(
         issued.grace = true;
         return Ok(issued);
     }
-    tracing::warn!(session_id = %sid, user_id = %row.user_id, "refresh token reuse detected; session revoked");
-    let detail = format!("generation {} presented, live {}", token.generation, row.generation);
-    if revocation::revoke(state, &sid, None, RevokeReason::Reuse, client, Some(detail)).await?.is_some() {
+    Err(reuse(state, &row, token.generation, client).await?)
+}
+
+/// A replayed token: the whole session is revoked (and the user told).
+/// Returns the answer, `refresh_reused`.
+async fn reuse(state: &AppState, row: &SessionRow, presented: i64, client: &Client) -> Result<ApiError, ApiError> {
+    tracing::warn!(session_id = %row.id, user_id = %row.user_id, "refresh token reuse detected; session revoked");
+    let detail = format!("generation {presented} presented, live {}", row.generation);
+    if revocation::revoke(state, &row.id, None, RevokeReason::Reuse, client, Some(detail)).await?.is_some() {
         notices::send(state, &row.user_id, Notice::SessionReused, client);
     }
-    Err(ApiError::RefreshReused)
+    Ok(ApiError::RefreshReused)
+}
+
+/// What the device rules make of a rotation that lost its compare-and-swap.
+enum DeviceVerdict {
+    /// Nothing to say: the generation rules decide (grace, reuse).
+    Generations,
+    /// A proof by the bound key for the live generation, with an older token
+    /// of the bound family: the device itself, whose last answer was lost.
+    /// It gets the live token, however long ago that was issued.
+    LiveToken,
+    /// A token from before the binding, without a proof, once the
+    /// registration race is over: a stale copy, judged by the reuse rule.
+    /// (Else a thief who bound a copied unbound session to a key of its own
+    /// would have switched reuse detection off for the victim's tokens.)
+    Reuse,
 }
 
 /// The device rules of a rotation that lost its compare-and-swap (see the
-/// module docs); `Ok` leaves the generation rules to decide.
+/// module docs), before the generation rules.
 async fn check_device(
     state: &AppState,
     device: Device<'_>,
     row: &SessionRow,
-    session_id: Uuid,
+    presented: i64,
+    rotated_secs_ago: i64,
     client: &Client,
-) -> Result<(), ApiError> {
+) -> Result<DeviceVerdict, ApiError> {
+    let bound_generation = row.bound_generation.unwrap_or(0);
     let refusal = match (device, row.binding_jkt.as_deref()) {
-        (Device::Unproven, None) | (Device::Register(_), None) => return Ok(()),
+        (Device::Unproven, None) | (Device::Register(_), None) => return Ok(DeviceVerdict::Generations),
         (Device::Unproven, Some(_)) => {
+            // The page's refresh that raced the registration (it rotated
+            // the parent of the first bound token moments ago) is refused
+            // like any later one; an older pre-binding token is a copy.
+            let racing_registration = presented == bound_generation - 1
+                && row.generation == bound_generation
+                && rotated_secs_ago < state.config.reuse_grace_secs;
+            if presented < bound_generation && !racing_registration {
+                return Ok(DeviceVerdict::Reuse);
+            }
             refuse_unproven(state, row, client).await?;
             return Err(ApiError::BindingProofMissing);
         }
@@ -177,15 +224,19 @@ async fn check_device(
         (Device::Proven { .. }, None) => "this session is not bound to a device",
         (Device::Proven { jkt, .. }, Some(bound)) if bound != jkt => "the proof is signed by another key",
         (Device::Proven { challenge_generation, .. }, Some(_)) => {
-            if challenge_generation == row.generation {
-                return Ok(());
+            if challenge_generation != row.generation {
+                // A used-up challenge (a replay, or a browser whose answer
+                // was lost): a new one for the live generation, never a token.
+                state.metrics.binding(BindingOutcome::Challenged);
+                let session_id = Uuid::parse_str(&row.id).map_err(|e| ApiError::Internal(e.into()))?;
+                return Err(ApiError::BindingProofRequired {
+                    challenge: binding::challenge_header(state, session_id, row.generation),
+                });
             }
-            // A used-up challenge (a replay, or a browser whose answer was
-            // lost): a new one for the live generation, never a token.
-            state.metrics.binding(BindingOutcome::Challenged);
-            return Err(ApiError::BindingProofRequired {
-                challenge: binding::challenge_header(state, session_id, row.generation),
-            });
+            if presented >= bound_generation && presented < row.generation {
+                return Ok(DeviceVerdict::LiveToken);
+            }
+            return Ok(DeviceVerdict::Generations);
         }
     };
     Err(binding::refuse_proof(state, Some(&row.user_id), &row.id, client, refusal.to_owned()))

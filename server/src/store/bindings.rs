@@ -25,7 +25,7 @@ pub async fn find_bound_key(db: &Db, id: &str, now: i64) -> Result<Option<BoundK
 /// without rotating (a registration that lost a race to the scheduler's
 /// refresh and is answered with the live token). `Ok(false)`: it was not.
 pub async fn bind_at(db: &Db, id: &str, generation: i64, key: &str, jkt: &str, now: i64) -> Result<bool, sqlx::Error> {
-    let sql = "UPDATE sessions SET binding_key = $3, binding_jkt = $4, bound_at = $5 \
+    let sql = "UPDATE sessions SET binding_key = $3, binding_jkt = $4, bound_at = $5, bound_generation = $2 \
                WHERE id = $1 AND generation = $2 AND binding_jkt IS NULL AND revoked_at IS NULL";
     let done = on_pool!(db, write, |pool| {
         sqlx::query(sql).bind(id).bind(generation).bind(key).bind(jkt).bind(now).execute(pool).await?.rows_affected()

@@ -31,6 +31,8 @@ pub struct SessionRow {
     pub mfa_enrolled_at: Option<i64>,
     /// The device key's thumbprint, once the session is bound (DBSC).
     pub binding_jkt: Option<String>,
+    /// The first generation issued bound.
+    pub bound_generation: Option<i64>,
     /// The last refused renewal without the device's proof.
     pub binding_refused_at: Option<i64>,
 }
@@ -83,7 +85,8 @@ macro_rules! session_rows {
         "SELECT s.id, s.user_id, s.generation, s.rotated_at, s.created_at, \
          s.last_used_at, s.idle_expires_at, s.absolute_expires_at, s.revoked_at, s.revoke_reason, \
          s.user_agent, u.email, u.roles, u.authz_version, u.email_verified_at, s.auth_time, s.amr, \
-         u.mfa_enrolled_at, s.binding_jkt, s.binding_refused_at FROM sessions s JOIN users u ON u.id = s.user_id "
+         u.mfa_enrolled_at, s.binding_jkt, s.bound_generation, s.binding_refused_at \
+         FROM sessions s JOIN users u ON u.id = s.user_id "
     };
 }
 
@@ -112,7 +115,7 @@ macro_rules! find_fresh_sql {
             "SELECT s.id, s.user_id, s.generation, s.rotated_at, s.created_at, \
              s.last_used_at, s.idle_expires_at, s.absolute_expires_at, s.revoked_at, s.revoke_reason, \
              s.user_agent, u.email, u.roles, u.authz_version, u.email_verified_at, s.auth_time, s.amr, \
-             u.mfa_enrolled_at, s.binding_jkt, s.binding_refused_at, ",
+             u.mfa_enrolled_at, s.binding_jkt, s.bound_generation, s.binding_refused_at, ",
             $now,
             " - s.rotated_at AS rotated_secs_ago FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1"
         )
@@ -190,7 +193,9 @@ pub async fn rotate_if_current(
                 ", last_used_at = $3, \
                  idle_expires_at = CASE WHEN $3 + $4 < absolute_expires_at THEN $3 + $4 ELSE absolute_expires_at END, \
                  binding_key = COALESCE(binding_key, $5), binding_jkt = COALESCE(binding_jkt, $6), \
-                 bound_at = CASE WHEN bound_at IS NULL AND $5 IS NOT NULL THEN $3 ELSE bound_at END \
+                 bound_at = CASE WHEN bound_at IS NULL AND $5 IS NOT NULL THEN $3 ELSE bound_at END, \
+                 bound_generation = CASE WHEN bound_generation IS NULL AND $5 IS NOT NULL \
+                 THEN generation + 1 ELSE bound_generation END \
                  WHERE id = $1 AND generation = $2 AND revoked_at IS NULL \
                  AND idle_expires_at > $3 AND absolute_expires_at > $3 \
                  AND ((binding_jkt IS NULL AND ($6 IS NULL OR $5 IS NOT NULL)) OR (binding_jkt = $6 AND $5 IS NULL)) \
