@@ -71,19 +71,6 @@ async fn answer(app: &TestApp, bound: &mut Bound, key: &DeviceKey, challenge: &s
     response
 }
 
-async fn events(app: &TestApp, admin: &User, kind: &str) -> Vec<Value> {
-    // The audit log is written in the background; give it a moment.
-    for _ in 0..50 {
-        let found: Value = app.get(&format!("/api/admin/events?kind={kind}"), &admin.jar).await.json();
-        let found = found.as_array().cloned().unwrap_or_default();
-        if !found.is_empty() {
-            return found;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Vec::new()
-}
-
 #[tokio::test]
 async fn new_sessions_and_unbound_renewals_are_offered_binding_unless_it_is_off() {
     let app = TestApp::spawn().await;
@@ -159,8 +146,8 @@ async fn an_es256_key_binds_the_session_and_the_browser_refreshes_it_through_cha
         assert_status(&app.me(&bound.jar).await, 200);
     }
 
-    assert_eq!(events(&app, &admin, "session_bound").await[0]["session_id"], json!(session_id));
-    assert_eq!(events(&app, &admin, "bound_refresh").await.len(), 3);
+    assert_eq!(app.audit_events(&admin.jar, "session_bound").await[0]["session_id"], json!(session_id));
+    assert_eq!(app.audit_events(&admin.jar, "bound_refresh").await.len(), 3);
     let metrics = app.get("/metrics", &Jar::default()).await.body;
     assert!(metrics.contains("auth_device_binding_total{outcome=\"bound\"} 1"), "{metrics}");
     assert!(metrics.contains("auth_device_binding_total{outcome=\"refreshed\"} 3"), "{metrics}");
@@ -253,7 +240,7 @@ async fn bad_proofs_are_refused_with_the_contract_body_and_rotate_nothing() {
     assert_eq!((app.access_token(&bound.jar), app.refresh_token(&bound.jar)), cookies_before);
     answer(&app, &mut bound, &key, &live).await;
     assert_status(&app.me(&bound.jar).await, 200);
-    let invalid = events(&app, &admin, "binding_proof_invalid").await;
+    let invalid = app.audit_events(&admin.jar, "binding_proof_invalid").await;
     assert!(invalid.len() >= 10, "{invalid:?}");
 }
 
@@ -305,7 +292,7 @@ async fn a_bound_session_is_never_renewed_without_its_proof_nor_ended_by_the_att
     device_refresh(&app, &mut bound, &key).await;
     assert_status(&app.me(&bound.jar).await, 200);
 
-    let missing = events(&app, &admin, "binding_proof_missing").await;
+    let missing = app.audit_events(&admin.jar, "binding_proof_missing").await;
     assert_eq!(missing.len(), 2, "refresh and resume: {missing:?}");
     assert_eq!(missing[0]["session_id"], json!(bound.session_id));
     let listed: Value = app.sessions(&bound.jar).await.json();

@@ -65,19 +65,6 @@ async fn factors(app: &TestApp, jar: &Jar) -> Value {
     response.json()
 }
 
-async fn events(app: &TestApp, admin: &User, kind: &str) -> Vec<Value> {
-    // The audit log is written in the background; give it a moment.
-    for _ in 0..50 {
-        let found: Value = app.get(&format!("/api/admin/events?kind={kind}"), &admin.jar).await.json();
-        let found = found.as_array().cloned().unwrap_or_default();
-        if !found.is_empty() {
-            return found;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Vec::new()
-}
-
 #[tokio::test]
 async fn a_passkey_is_added_and_signs_in_alone() {
     let app = spawn(&[]).await;
@@ -244,7 +231,7 @@ async fn a_counter_that_goes_back_is_refused_and_audited() {
         let body = json!({ "ceremony": challenge["ceremony"], "credential": assertion });
         assert_error(&app.post_json("/api/auth/passkey", &Jar::default(), &body).await, 401, "passkey_invalid");
     }
-    let suspected = events(&app, &admin, "passkey_clone_suspected").await;
+    let suspected = app.audit_events(&admin.jar, "passkey_clone_suspected").await;
     assert_eq!(suspected.len(), 2, "{suspected:?}");
     assert_eq!(suspected[0]["user_id"], json!(user.info.user.id));
 

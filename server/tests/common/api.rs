@@ -135,6 +135,20 @@ impl Api {
         self.get("/api/auth/session", jar).await
     }
 
+    /// The audit events of `kind`, newest first, read by `admin`: waits (up
+    /// to 5 s) for at least one, since the log is written in the background.
+    pub async fn audit_events(&self, admin: &Jar, kind: &str) -> Vec<Value> {
+        for _ in 0..50 {
+            let found: Value = self.get(&format!("/api/admin/events?kind={kind}"), admin).await.json();
+            let found = found.as_array().cloned().unwrap_or_default();
+            if !found.is_empty() {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Vec::new()
+    }
+
     pub async fn sessions(&self, jar: &Jar) -> Response {
         self.get("/api/auth/sessions", jar).await
     }
