@@ -39,7 +39,10 @@ cargo llvm-cov --no-report --workspace --exclude frontend
 ensure_postgres
 log "cargo test (integration, PostgreSQL: a fresh database per test; with coverage)"
 trap drop_test_databases EXIT
-TEST_DATABASE_URL="$PG_ADMIN_URL" cargo llvm-cov --no-report -p server --tests
+# The same package selection as the SQLite pass, so the instrumented test
+# binaries are reused rather than built and linked a second time (tens of
+# GB of disk, minutes of linking); only the server's tests read the URL.
+TEST_DATABASE_URL="$PG_ADMIN_URL" cargo llvm-cov --no-report --workspace --exclude frontend
 drop_test_databases
 
 log "line coverage: server and all of app (for the record)"
