@@ -133,13 +133,9 @@ async fn rotate_uncounted(
     let mut row = fresh.row;
     let now = state.now();
     check_usable(&row, now)?;
-    match check_device(state, device, &row, token.generation, fresh.rotated_secs_ago, client).await? {
+    match check_device(state, device, &row, token.session_id, token.generation, fresh.rotated_secs_ago, client).await? {
         DeviceVerdict::Generations => {}
-        DeviceVerdict::LiveToken => {
-            let mut issued = issue(state, Grant::of(&row, token.session_id, row.generation, row.idle_expires_at), now)?;
-            issued.grace = true;
-            return Ok(issued);
-        }
+        DeviceVerdict::LiveToken => return live_token(state, &row, token.session_id, now),
         DeviceVerdict::Reuse => return Err(reuse(state, &row, token.generation, client).await?),
     }
     if token.generation >= row.generation {
@@ -161,11 +157,17 @@ async fn rotate_uncounted(
             row.binding_jkt = Some(key.thumbprint.clone());
             audit_rotation(state, device, &row.user_id, &sid, client);
         }
-        let mut issued = issue(state, Grant::of(&row, token.session_id, row.generation, row.idle_expires_at), now)?;
-        issued.grace = true;
-        return Ok(issued);
+        return live_token(state, &row, token.session_id, now);
     }
     Err(reuse(state, &row, token.generation, client).await?)
+}
+
+/// The answer to a racing or retried request: the session's live token
+/// itself, not a sibling, so every response ends with the same cookie.
+fn live_token(state: &AppState, row: &SessionRow, session_id: Uuid, now: i64) -> Result<Issued, ApiError> {
+    let mut issued = issue(state, Grant::of(row, session_id, row.generation, row.idle_expires_at), now)?;
+    issued.grace = true;
+    Ok(issued)
 }
 
 /// A replayed token: the whole session is revoked (and the user told).
@@ -200,6 +202,7 @@ async fn check_device(
     state: &AppState,
     device: Device<'_>,
     row: &SessionRow,
+    session_id: Uuid,
     presented: i64,
     rotated_secs_ago: i64,
     client: &Client,
@@ -228,7 +231,6 @@ async fn check_device(
                 // A used-up challenge (a replay, or a browser whose answer
                 // was lost): a new one for the live generation, never a token.
                 state.metrics.binding(BindingOutcome::Challenged);
-                let session_id = Uuid::parse_str(&row.id).map_err(|e| ApiError::Internal(e.into()))?;
                 return Err(ApiError::BindingProofRequired {
                     challenge: binding::challenge_header(state, session_id, row.generation),
                 });
