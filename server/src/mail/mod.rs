@@ -10,7 +10,7 @@ pub mod queue;
 use std::{net::IpAddr, path::PathBuf, time::Duration};
 
 use lettre::{
-    AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
     message::{Mailbox, header::ContentType},
 };
 
@@ -38,7 +38,7 @@ impl std::fmt::Debug for Mail {
 
 enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    Outbox { transport: AsyncFileTransport<Tokio1Executor>, dir: PathBuf },
+    Outbox(PathBuf),
 }
 
 /// Sends one mail at a time, by SMTP or into the outbox directory.
@@ -52,7 +52,7 @@ impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let transport = match &self.transport {
             Transport::Smtp(_) => "smtp".to_owned(),
-            Transport::Outbox { dir, .. } => format!("outbox {}", dir.display()),
+            Transport::Outbox(dir) => format!("outbox {}", dir.display()),
         };
         f.debug_struct("Mailer").field("transport", &transport).field("from", &self.from.to_string()).finish()
     }
@@ -74,14 +74,16 @@ impl Mailer {
                 let dir = config.mail_outbox.clone();
                 std::fs::create_dir_all(&dir)
                     .map_err(|err| invalid("AUTH_MAIL_OUTBOX", format!("cannot create {}: {err}", dir.display())))?;
-                Transport::Outbox { transport: AsyncFileTransport::new(&dir), dir }
+                Transport::Outbox(dir)
             }
         };
         Ok(Self { transport, from })
     }
 
-    /// Sends `mail` now.
-    pub async fn send(&self, mail: &Mail) -> anyhow::Result<()> {
+    /// Sends `mail` now. In the outbox it becomes `{id}.eml`, written whole
+    /// (a reader never sees half a mail); the queue's ids are time-ordered,
+    /// so the outbox lists mail in the order it was queued.
+    pub async fn send(&self, id: &str, mail: &Mail) -> anyhow::Result<()> {
         let message = Message::builder()
             .from(self.from.clone())
             .to(mail.to.parse()?)
@@ -92,9 +94,11 @@ impl Mailer {
             Transport::Smtp(smtp) => {
                 smtp.send(message).await?;
             }
-            Transport::Outbox { transport, dir } => {
-                let id = transport.send(message).await?;
+            Transport::Outbox(dir) => {
                 let path = dir.join(format!("{id}.eml"));
+                let partial = dir.join(format!("{id}.eml.part"));
+                tokio::fs::write(&partial, message.formatted()).await?;
+                tokio::fs::rename(&partial, &path).await?;
                 tracing::info!(path = %path.display(), subject = %mail.subject, "mail written to the outbox (no AUTH_SMTP_URL)");
             }
         }

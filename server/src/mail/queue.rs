@@ -109,7 +109,7 @@ impl MailQueue {
                     subject: queued.subject,
                     text: String::from_utf8_lossy(&body).into_owned(),
                 };
-                mailer.send(&mail).await
+                mailer.send(&id, &mail).await
             }
             Err(err) => Err(err),
         };

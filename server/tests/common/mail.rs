@@ -52,8 +52,7 @@ impl TestApp {
     }
 
     /// Waits until `count` mails to `to` titled `subject` have arrived;
-    /// returns the newest. (Mails queued in the same second may go out in
-    /// any order, so tests wait by subject.)
+    /// returns the newest (the last queued).
     pub async fn wait_for_mail(&self, to: &str, subject: &str, count: usize) -> ReceivedMail {
         let deadline = Instant::now() + MAIL_WAIT;
         loop {
@@ -72,17 +71,17 @@ impl TestApp {
     }
 }
 
-/// Every `.eml` in `dir`, oldest first.
+/// Every `.eml` in `dir`, oldest first: the server names each after its
+/// queue id, a time-ordered UUID (file times tie within a clock tick).
 pub fn read_outbox(dir: &Path) -> Vec<ReceivedMail> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
-    let mut files: Vec<(std::time::SystemTime, PathBuf)> = entries
+    let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|entry| entry.path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "eml"))
-        .filter_map(|path| Some((std::fs::metadata(&path).ok()?.modified().ok()?, path)))
         .collect();
     files.sort();
-    files.into_iter().filter_map(|(_, path)| parse(&path)).collect()
+    files.into_iter().filter_map(|path| parse(&path)).collect()
 }
 
 /// A mail file: unfolded headers, then the body in its transfer encoding.
