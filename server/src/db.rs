@@ -10,6 +10,8 @@
 //! The writer never checkpoints: a background task does (PASSIVE, once a
 //! second, on a reader connection), so the checkpoint's fsync never stalls
 //! a commit — that stall was most of the refresh path's p95 latency.
+//! Rotations queue for the writer as groups, one statement each
+//! (`store::rotation`).
 
 use std::{str::FromStr, time::Duration};
 
@@ -19,9 +21,16 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
+use crate::store::rotation::Rotations;
+
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite { read: SqlitePool, write: SqlitePool },
+    /// `rotations` groups the refresh path's writes (see `store::rotation`).
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+        rotations: Rotations,
+    },
     Postgres(PgPool),
 }
 
@@ -88,7 +97,8 @@ impl Db {
                 .connect_with(options)
                 .await?;
             tokio::spawn(checkpoint_wal(read.clone()));
-            Ok(Self::Sqlite { read, write })
+            let rotations = Rotations::start(write.clone());
+            Ok(Self::Sqlite { read, write, rotations })
         } else {
             let pool =
                 PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
@@ -126,7 +136,7 @@ impl Db {
 
     pub async fn close(&self) {
         match self {
-            Self::Sqlite { read, write } => {
+            Self::Sqlite { read, write, .. } => {
                 read.close().await;
                 write.close().await;
             }

@@ -39,7 +39,8 @@ use crate::{
     state::AppState,
     store::{
         self,
-        sessions::{DeviceCheck, RevokeReason, SessionRow},
+        rotation::DeviceCheck,
+        sessions::{RevokeReason, SessionRow},
         users::split_roles,
     },
 };
@@ -103,7 +104,7 @@ async fn rotate_uncounted(
     // Hot path: the token is the live one; one compare-and-swap statement.
     let now = state.now();
     let rotated = if hot {
-        store::sessions::rotate_if_current(&state.db, &sid, token.generation, now, cfg.refresh_idle_secs, check).await?
+        store::rotation::rotate_if_current(&state.db, &sid, token.generation, now, cfg.refresh_idle_secs, check).await?
     } else {
         None
     };

@@ -1,6 +1,6 @@
 //! Device binding on the `sessions` table: the key a session is bound to
 //! (set once), and the mark left when a renewal without its proof was
-//! refused. The rotation that binds is `sessions::rotate_if_current`.
+//! refused. The rotation that binds is `rotation::rotate_if_current`.
 
 use crate::db::{Db, on_pool};
 

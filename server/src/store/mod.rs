@@ -10,6 +10,7 @@ pub mod mail;
 pub mod mfa;
 pub mod mfa_pending;
 pub mod passkeys;
+pub mod rotation;
 pub mod sessions;
 pub mod users;
 

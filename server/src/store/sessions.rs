@@ -1,6 +1,6 @@
 //! The `sessions` table: one row per sign-in, holding the refresh-token
-//! family's counter. Rotation is a single compare-and-swap `UPDATE`, so it
-//! is one atomic step on either backend whatever the concurrency.
+//! family's counter. Rotation itself, a compare-and-swap `UPDATE`, is in
+//! [`super::rotation`].
 
 pub use super::RevokeReason;
 use crate::db::{Db, on_pool};
@@ -128,98 +128,6 @@ pub async fn find_session_fresh(db: &Db, id: &str) -> Result<Option<FreshSession
     let sql =
         db.dialect(find_fresh_sql!("unixepoch()"), find_fresh_sql!("CAST(FLOOR(EXTRACT(EPOCH FROM now())) AS BIGINT)"));
     on_pool!(db, write, |pool| sqlx::query_as(sql).bind(id).fetch_optional(pool).await)
-}
-
-/// What a successful rotation needs to issue the successor, returned by the
-/// compare-and-swap itself so the hot path is one statement.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Rotated {
-    pub user_id: String,
-    pub idle_expires_at: i64,
-    pub absolute_expires_at: i64,
-    pub email: String,
-    pub roles: String,
-    pub authz_version: i64,
-    pub email_verified_at: Option<i64>,
-    pub auth_time: i64,
-    pub amr: String,
-    pub mfa_enrolled_at: Option<i64>,
-    pub binding_jkt: Option<String>,
-}
-
-/// What a rotation proves about the device (DBSC), for
-/// [`rotate_if_current`].
-#[derive(Debug, Clone, Copy)]
-pub enum DeviceCheck<'a> {
-    /// No proof: only an unbound session rotates.
-    Unbound,
-    /// A registration: an unbound session rotates and is bound to this key
-    /// (its canonical JWK and thumbprint) in the same statement.
-    Bind { key: &'a str, jkt: &'a str },
-    /// A proof signed by the key of this thumbprint: only the session bound
-    /// to it rotates.
-    BoundTo { jkt: &'a str },
-}
-
-/// The hot path of a refresh, in one statement: advance the live
-/// generation from `expected` to `expected + 1` if nobody else did, the
-/// session is live and within both limits and `device` holds, sliding the
-/// idle limit (capped by the absolute one) and returning what the new
-/// tokens need. `None`: the caller must read the session to find out why
-/// (race, reuse, expiry, binding).
-pub async fn rotate_if_current(
-    db: &Db,
-    id: &str,
-    expected: i64,
-    now: i64,
-    idle_secs: i64,
-    device: DeviceCheck<'_>,
-) -> Result<Option<Rotated>, sqlx::Error> {
-    // $5 is the key being bound (registration only), $6 the thumbprint a
-    // proof was checked against (registration or bound refresh).
-    let (binding_key, binding_jkt) = match device {
-        DeviceCheck::Unbound => (None, None),
-        DeviceCheck::Bind { key, jkt } => (Some(key), Some(jkt)),
-        DeviceCheck::BoundTo { jkt } => (None, Some(jkt)),
-    };
-    // CASE rather than MIN/LEAST: the one spelling both backends accept.
-    // `rotated_at` is the database's clock: the grace window is measured
-    // against it (see find_session_fresh), never against an instance's.
-    macro_rules! rotate_sql {
-        ($now:literal) => {
-            concat!(
-                "UPDATE sessions SET generation = generation + 1, rotated_at = ",
-                $now,
-                ", last_used_at = $3, \
-                 idle_expires_at = CASE WHEN $3 + $4 < absolute_expires_at THEN $3 + $4 ELSE absolute_expires_at END, \
-                 binding_key = COALESCE(binding_key, $5), binding_jkt = COALESCE(binding_jkt, $6), \
-                 bound_at = CASE WHEN bound_at IS NULL AND $5 IS NOT NULL THEN $3 ELSE bound_at END, \
-                 bound_generation = CASE WHEN bound_generation IS NULL AND $5 IS NOT NULL \
-                 THEN generation + 1 ELSE bound_generation END \
-                 WHERE id = $1 AND generation = $2 AND revoked_at IS NULL \
-                 AND idle_expires_at > $3 AND absolute_expires_at > $3 \
-                 AND ((binding_jkt IS NULL AND ($6 IS NULL OR $5 IS NOT NULL)) OR (binding_jkt = $6 AND $5 IS NULL)) \
-                 RETURNING user_id, idle_expires_at, absolute_expires_at, auth_time, amr, binding_jkt, \
-                 (SELECT email FROM users WHERE users.id = sessions.user_id) AS email, \
-                 (SELECT roles FROM users WHERE users.id = sessions.user_id) AS roles, \
-                 (SELECT authz_version FROM users WHERE users.id = sessions.user_id) AS authz_version, \
-                 (SELECT email_verified_at FROM users WHERE users.id = sessions.user_id) AS email_verified_at, \
-                 (SELECT mfa_enrolled_at FROM users WHERE users.id = sessions.user_id) AS mfa_enrolled_at"
-            )
-        };
-    }
-    let sql = db.dialect(rotate_sql!("unixepoch()"), rotate_sql!("CAST(FLOOR(EXTRACT(EPOCH FROM now())) AS BIGINT)"));
-    on_pool!(db, write, |pool| {
-        sqlx::query_as(sql)
-            .bind(id)
-            .bind(expected)
-            .bind(now)
-            .bind(idle_secs)
-            .bind(binding_key)
-            .bind(binding_jkt)
-            .fetch_optional(pool)
-            .await
-    })
 }
 
 /// Ends one session — only if it belongs to `owner`, when given.

@@ -1,0 +1,278 @@
+//! The rotation of a refresh-token family: one compare-and-swap `UPDATE`
+//! per session that advances its generation only if nobody else did.
+//!
+//! On SQLite every write goes through one connection, so rotations queue
+//! for it. [`Rotations`] turns that queue into group commit: one task takes
+//! every rotation waiting at that moment (up to [`MAX_GROUP`]) and swaps
+//! them in one statement, one commit, one hop to sqlx's connection thread.
+//! Each row is still its own compare-and-swap; a session asked for twice
+//! in one group is held for the next one, so the second sees the first's
+//! result exactly as it would have in two statements. If a grouped
+//! statement fails, nothing of it was written, and each rotation in it is
+//! tried again alone, so an error reaches only its own caller. PostgreSQL
+//! runs the same statement for one row on any of its pooled connections.
+
+use std::{collections::HashMap, sync::LazyLock};
+
+use sqlx::{
+    SqlitePool,
+    query::QueryAs,
+    sqlite::{Sqlite, SqliteArguments},
+};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::db::Db;
+
+/// What a successful rotation needs to issue the successor, returned by the
+/// compare-and-swap itself so the hot path is one statement.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Rotated {
+    pub user_id: String,
+    pub idle_expires_at: i64,
+    pub absolute_expires_at: i64,
+    pub email: String,
+    pub roles: String,
+    pub authz_version: i64,
+    pub email_verified_at: Option<i64>,
+    pub auth_time: i64,
+    pub amr: String,
+    pub mfa_enrolled_at: Option<i64>,
+    pub binding_jkt: Option<String>,
+}
+
+/// What a rotation proves about the device (DBSC), for
+/// [`rotate_if_current`].
+#[derive(Debug, Clone, Copy)]
+pub enum DeviceCheck<'a> {
+    /// No proof: only an unbound session rotates.
+    Unbound,
+    /// A registration: an unbound session rotates and is bound to this key
+    /// (its canonical JWK and thumbprint) in the same statement.
+    Bind { key: &'a str, jkt: &'a str },
+    /// A proof signed by the key of this thumbprint: only the session bound
+    /// to it rotates.
+    BoundTo { jkt: &'a str },
+}
+
+/// The hot path of a refresh: advance the live generation from `expected`
+/// to `expected + 1` if nobody else did, the session is live and within
+/// both limits and `device` holds, sliding the idle limit (capped by the
+/// absolute one) and returning what the new tokens need. `None`: the
+/// caller must read the session to find out why (race, reuse, expiry,
+/// binding).
+pub async fn rotate_if_current(
+    db: &Db,
+    id: &str,
+    expected: i64,
+    now: i64,
+    idle_secs: i64,
+    device: DeviceCheck<'_>,
+) -> Result<Option<Rotated>, sqlx::Error> {
+    // The key being bound (registration only), and the thumbprint a proof
+    // was checked against (registration or bound refresh).
+    let (key, jkt) = match device {
+        DeviceCheck::Unbound => (None, None),
+        DeviceCheck::Bind { key, jkt } => (Some(key), Some(jkt)),
+        DeviceCheck::BoundTo { jkt } => (None, Some(jkt)),
+    };
+    let swap =
+        Swap { id: id.to_owned(), expected, now, idle_secs, key: key.map(str::to_owned), jkt: jkt.map(str::to_owned) };
+    match db {
+        Db::Sqlite { rotations, .. } => rotations.rotate(swap).await,
+        Db::Postgres(pool) => {
+            let row: Option<RotatedRow> = swap.bind(sqlx::query_as(POSTGRES_SQL.as_str())).fetch_optional(pool).await?;
+            Ok(row.map(|row| row.rotated))
+        }
+    }
+}
+
+/// The most rotations one grouped statement swaps.
+pub const MAX_GROUP: usize = 64;
+
+/// The group sizes a statement is prepared for; a group is padded up to
+/// the next one with rows that match no session, so the connection's
+/// statement cache holds seven statements, not sixty-four.
+const SIZES: [usize; 7] = [1, 2, 4, 8, 16, 32, MAX_GROUP];
+
+/// The statements for each of [`SIZES`], with SQLite's clock.
+static SQLITE_SQL: LazyLock<Vec<String>> =
+    LazyLock::new(|| SIZES.iter().map(|&rows| rotate_sql(rows, "unixepoch()")).collect());
+
+/// The one-row statement with PostgreSQL's clock.
+static POSTGRES_SQL: LazyLock<String> =
+    LazyLock::new(|| rotate_sql(1, "CAST(FLOOR(EXTRACT(EPOCH FROM now())) AS BIGINT)"));
+
+/// The compare-and-swap for `rows` sessions at once, `db_now` the
+/// database's clock. `rotated_at` is that clock: the grace window is
+/// measured against it (see `sessions::find_session_fresh`), never against
+/// an instance's. CASE rather than MIN/LEAST: the one spelling both
+/// backends accept.
+fn rotate_sql(rows: usize, db_now: &str) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|row| {
+            let first = row * Swap::PARAMS;
+            let params: Vec<String> = (first + 1..=first + Swap::PARAMS).map(|n| format!("${n}")).collect();
+            format!("({})", params.join(", "))
+        })
+        .collect();
+    format!(
+        "WITH swap(id, expected, at, idle, bkey, bjkt) AS (VALUES {values}) \
+         UPDATE sessions SET generation = sessions.generation + 1, rotated_at = {db_now}, last_used_at = swap.at, \
+         idle_expires_at = CASE WHEN swap.at + swap.idle < sessions.absolute_expires_at \
+         THEN swap.at + swap.idle ELSE sessions.absolute_expires_at END, \
+         binding_key = COALESCE(sessions.binding_key, swap.bkey), \
+         binding_jkt = COALESCE(sessions.binding_jkt, swap.bjkt), \
+         bound_at = CASE WHEN sessions.bound_at IS NULL AND swap.bkey IS NOT NULL THEN swap.at ELSE sessions.bound_at END, \
+         bound_generation = CASE WHEN sessions.bound_generation IS NULL AND swap.bkey IS NOT NULL \
+         THEN sessions.generation + 1 ELSE sessions.bound_generation END \
+         FROM swap \
+         WHERE sessions.id = swap.id AND sessions.generation = swap.expected AND sessions.revoked_at IS NULL \
+         AND sessions.idle_expires_at > swap.at AND sessions.absolute_expires_at > swap.at \
+         AND ((sessions.binding_jkt IS NULL AND (swap.bjkt IS NULL OR swap.bkey IS NOT NULL)) \
+         OR (sessions.binding_jkt = swap.bjkt AND swap.bkey IS NULL)) \
+         RETURNING sessions.id AS id, sessions.user_id AS user_id, sessions.idle_expires_at AS idle_expires_at, \
+         sessions.absolute_expires_at AS absolute_expires_at, sessions.auth_time AS auth_time, \
+         sessions.amr AS amr, sessions.binding_jkt AS binding_jkt, \
+         (SELECT email FROM users WHERE users.id = sessions.user_id) AS email, \
+         (SELECT roles FROM users WHERE users.id = sessions.user_id) AS roles, \
+         (SELECT authz_version FROM users WHERE users.id = sessions.user_id) AS authz_version, \
+         (SELECT email_verified_at FROM users WHERE users.id = sessions.user_id) AS email_verified_at, \
+         (SELECT mfa_enrolled_at FROM users WHERE users.id = sessions.user_id) AS mfa_enrolled_at",
+        values = values.join(", ")
+    )
+}
+
+/// One rotation asked for: the statement's parameters for one row.
+#[derive(Debug)]
+struct Swap {
+    id: String,
+    expected: i64,
+    now: i64,
+    idle_secs: i64,
+    key: Option<String>,
+    jkt: Option<String>,
+}
+
+impl Swap {
+    /// Parameters per row of [`rotate_sql`].
+    const PARAMS: usize = 6;
+
+    fn bind<'q, DB, O>(&'q self, query: QueryAs<'q, DB, O, DB::Arguments>) -> QueryAs<'q, DB, O, DB::Arguments>
+    where
+        DB: sqlx::Database,
+        &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    {
+        query
+            .bind(self.id.as_str())
+            .bind(self.expected)
+            .bind(self.now)
+            .bind(self.idle_secs)
+            .bind(self.key.as_deref())
+            .bind(self.jkt.as_deref())
+    }
+}
+
+/// A rotated row and whose it is.
+#[derive(Debug, sqlx::FromRow)]
+struct RotatedRow {
+    id: String,
+    #[sqlx(flatten)]
+    rotated: Rotated,
+}
+
+type Answer = Result<Option<Rotated>, sqlx::Error>;
+
+/// A rotation waiting for its group, and where its answer goes.
+struct Job {
+    swap: Swap,
+    answer: oneshot::Sender<Answer>,
+}
+
+/// The queue in front of SQLite's writer for rotations (see the module
+/// docs). Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Rotations {
+    jobs: mpsc::UnboundedSender<Job>,
+}
+
+impl Rotations {
+    /// Starts the task that swaps each group on `write` (the writer pool);
+    /// it ends once every handle is dropped.
+    pub fn start(write: SqlitePool) -> Self {
+        let (jobs, queue) = mpsc::unbounded_channel();
+        tokio::spawn(run_groups(write, queue));
+        Self { jobs }
+    }
+
+    async fn rotate(&self, swap: Swap) -> Answer {
+        let (answer, answered) = oneshot::channel();
+        self.jobs.send(Job { swap, answer }).map_err(|_| sqlx::Error::PoolClosed)?;
+        // The task answers every job it takes; no answer means it is gone.
+        answered.await.map_err(|_| sqlx::Error::PoolClosed)?
+    }
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Job").field("session", &self.swap.id).finish_non_exhaustive()
+    }
+}
+
+/// Takes what waits, swaps it as one group, answers, and again.
+async fn run_groups(write: SqlitePool, mut queue: mpsc::UnboundedReceiver<Job>) {
+    // Jobs for a session already in the group, held for the next one.
+    let mut held: Vec<Job> = Vec::new();
+    loop {
+        if held.is_empty() {
+            match queue.recv().await {
+                Some(job) => held.push(job),
+                None => break,
+            }
+        }
+        let mut waiting = std::mem::take(&mut held).into_iter();
+        let mut group: Vec<Job> = Vec::with_capacity(MAX_GROUP);
+        while group.len() < MAX_GROUP {
+            let Some(job) = waiting.next().or_else(|| queue.try_recv().ok()) else { break };
+            if group.iter().any(|taken| taken.swap.id == job.swap.id) {
+                held.push(job);
+            } else {
+                group.push(job);
+            }
+        }
+        held.extend(waiting);
+        swap_group(&write, group).await;
+    }
+}
+
+/// Swaps `group` in one statement and answers each job.
+async fn swap_group(write: &SqlitePool, group: Vec<Job>) {
+    let size = SIZES.iter().position(|&rows| rows >= group.len()).unwrap_or(SIZES.len() - 1);
+    let padding = Swap { id: String::new(), expected: -1, now: 0, idle_secs: 0, key: None, jkt: None };
+    let mut query: QueryAs<'_, Sqlite, RotatedRow, SqliteArguments> = sqlx::query_as(SQLITE_SQL[size].as_str());
+    for job in &group {
+        query = job.swap.bind(query);
+    }
+    for _ in group.len()..SIZES[size] {
+        query = padding.bind(query);
+    }
+    match query.fetch_all(write).await {
+        Ok(rows) => {
+            let mut rotated: HashMap<String, Rotated> = rows.into_iter().map(|row| (row.id, row.rotated)).collect();
+            for job in group {
+                // A closed receiver: the request was dropped; its rotation
+                // stands and the grace rule serves a retry.
+                let _ = job.answer.send(Ok(rotated.remove(&job.swap.id)));
+            }
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, rotations = group.len(), "a grouped rotation failed; trying each alone");
+            for job in group {
+                let alone: Result<Option<RotatedRow>, sqlx::Error> =
+                    job.swap.bind(sqlx::query_as(SQLITE_SQL[0].as_str())).fetch_optional(write).await;
+                let _ = job.answer.send(alone.map(|row| row.map(|row| row.rotated)));
+            }
+        }
+    }
+}
