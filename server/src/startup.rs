@@ -26,7 +26,7 @@ use crate::{
     maintenance,
     metrics::Metrics,
     ops, routes,
-    state::AppState,
+    state::{AppState, Shared},
     store,
 };
 
@@ -194,7 +194,7 @@ pub async fn prepare_state(config: Config) -> anyhow::Result<AppState> {
     let metrics = Arc::new(Metrics::default());
     let passwords = Passwords::new(config.password_queue)?;
     let webauthn = crate::passkeys::relying_party(&config)?.map(Arc::new);
-    let state = AppState {
+    let state = AppState::new(Shared {
         tokens: Arc::new(AccessTokens::new(&config)),
         limits: Arc::new(Limits::new(config.rate_limits)),
         config: Arc::new(config),
@@ -210,7 +210,7 @@ pub async fn prepare_state(config: Config) -> anyhow::Result<AppState> {
         verified: Arc::new(VerifiedTokens::default()),
         metrics,
         leptos_options,
-    };
+    });
     if let Some((email, password)) = &state.config.admin {
         seed_admin(&state, email, password.expose()).await?;
     }
