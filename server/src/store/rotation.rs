@@ -94,24 +94,26 @@ pub const MAX_GROUP: usize = 64;
 /// statement cache holds seven statements, not sixty-four.
 const SIZES: [usize; 7] = [1, 2, 4, 8, 16, 32, MAX_GROUP];
 
-/// The statements for each of [`SIZES`], with SQLite's clock.
+/// The statements for each of [`SIZES`], with SQLite's clock and its
+/// anonymous `?` parameters (sqlx looks up every `$n` by name when it
+/// binds, a scan of the names per parameter: quadratic in a group).
 static SQLITE_SQL: LazyLock<Vec<String>> =
-    LazyLock::new(|| SIZES.iter().map(|&rows| rotate_sql(rows, "unixepoch()")).collect());
+    LazyLock::new(|| SIZES.iter().map(|&rows| rotate_sql(rows, "unixepoch()", |_| "?".to_owned())).collect());
 
-/// The one-row statement with PostgreSQL's clock.
+/// The one-row statement with PostgreSQL's clock and `$n` parameters.
 static POSTGRES_SQL: LazyLock<String> =
-    LazyLock::new(|| rotate_sql(1, "CAST(FLOOR(EXTRACT(EPOCH FROM now())) AS BIGINT)"));
+    LazyLock::new(|| rotate_sql(1, "CAST(FLOOR(EXTRACT(EPOCH FROM now())) AS BIGINT)", |n| format!("${n}")));
 
 /// The compare-and-swap for `rows` sessions at once, `db_now` the
-/// database's clock. `rotated_at` is that clock: the grace window is
+/// database's clock, `param(n)` the spelling of the `n`th parameter. `rotated_at` is that clock: the grace window is
 /// measured against it (see `sessions::find_session_fresh`), never against
 /// an instance's. CASE rather than MIN/LEAST: the one spelling both
 /// backends accept.
-fn rotate_sql(rows: usize, db_now: &str) -> String {
+fn rotate_sql(rows: usize, db_now: &str, param: fn(usize) -> String) -> String {
     let values: Vec<String> = (0..rows)
         .map(|row| {
             let first = row * Swap::PARAMS;
-            let params: Vec<String> = (first + 1..=first + Swap::PARAMS).map(|n| format!("${n}")).collect();
+            let params: Vec<String> = (first + 1..=first + Swap::PARAMS).map(param).collect();
             format!("({})", params.join(", "))
         })
         .collect();
