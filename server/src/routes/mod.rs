@@ -25,7 +25,7 @@ use axum::{
     Router,
     extract::{DefaultBodyLimit, Request},
     http::{HeaderName, HeaderValue, header},
-    middleware::{self, Next},
+    middleware,
     response::{IntoResponse, Response},
 };
 use tower::ServiceBuilder;
@@ -95,7 +95,7 @@ fn core(state: &AppState) -> Router<AppState> {
     let guard = ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(middleware::from_fn(contract_errors))
+        .map_response(contract_errors)
         .layer(middleware::from_fn_with_state(state.clone(), csrf::guard));
     let api = api.into_router().fallback(|| async { ApiError::NotFound }).layer(guard);
     let router = beside.into_router().nest("/api", api);
@@ -122,9 +122,11 @@ fn harden(router: Router<AppState>, state: AppState) -> Router {
         .then(|| middleware::from_fn_with_state(state.clone(), metrics::track));
     // Outermost first. One ServiceBuilder stack is one layer: each route
     // wraps it once, instead of a boxed service per layer to clone on every
-    // request (a tenth of a GET's CPU).
+    // request (a tenth of a GET's CPU). What needs no await is a plain
+    // map_request / map_response: an async middleware boxes the future of
+    // everything inside it, and moving that was 6 % of a GET.
     let stack = ServiceBuilder::new()
-        .layer(middleware::from_fn(drop_odd_request_ids))
+        .map_request(drop_odd_request_ids)
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(PropagateRequestIdLayer::x_request_id())
@@ -183,21 +185,20 @@ fn request_span(request: &Request) -> tracing::Span {
 /// A request id from a proxy is kept when it looks like one (so logs can be
 /// joined across hops); anything else is replaced by our own, so a client
 /// cannot write arbitrary text into the logs.
-async fn drop_odd_request_ids(mut request: Request, next: Next) -> Response {
+fn drop_odd_request_ids(mut request: Request) -> Request {
     let plausible = |v: &HeaderValue| {
         v.len() <= 64 && v.as_bytes().iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
     };
     if request.headers().get(REQUEST_ID).is_some_and(|v| !plausible(v)) {
         request.headers_mut().remove(REQUEST_ID);
     }
-    next.run(request).await
+    request
 }
 
 /// Gives the framework's own error responses (axum's 405, the body limit's
 /// 413, the JSON extractor's 400/415/422, …) the contract's JSON body. Their
 /// plain-text bodies may quote the input; they are replaced, never passed on.
-async fn contract_errors(request: Request, next: Next) -> Response {
-    let response = next.run(request).await;
+fn contract_errors(response: Response) -> Response {
     let status = response.status();
     let is_json = response
         .headers()
