@@ -6,21 +6,32 @@
 //! configured one. Requests with neither header (curl, other services)
 //! carry no ambient browser credentials and pass.
 
+use std::sync::Arc;
+
 use axum::{
-    extract::{Request, State},
+    extract::Request,
     http::{HeaderMap, Method, header},
-    middleware::Next,
     response::{IntoResponse, Response},
 };
+use tower_http::validate_request::ValidateRequestHeaderLayer;
 
-use crate::{config::Config, error::ApiError, state::AppState};
+use crate::{config::Config, error::ApiError};
 
-pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if is_unsafe(request.method()) && !allowed(&state.config, request.headers()) {
+/// The guard as a layer: a synchronous check before the handler (no boxed
+/// future, unlike an async middleware).
+pub fn layer(
+    config: Arc<Config>,
+) -> ValidateRequestHeaderLayer<impl FnMut(&mut Request) -> Result<(), Response> + Clone> {
+    ValidateRequestHeaderLayer::custom(move |request: &mut Request| check(&config, request))
+}
+
+/// `Err(403 csrf_rejected)` for an unsafe request another site started.
+fn check(config: &Config, request: &Request) -> Result<(), Response> {
+    if is_unsafe(request.method()) && !allowed(config, request.headers()) {
         tracing::info!(method = %request.method(), path = %request.uri().path(), "cross-site request refused");
-        return ApiError::CsrfRejected.into_response();
+        return Err(ApiError::CsrfRejected.into_response());
     }
-    next.run(request).await
+    Ok(())
 }
 
 fn is_unsafe(method: &Method) -> bool {

@@ -96,7 +96,7 @@ fn core(state: &AppState) -> Router<AppState> {
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .map_response(contract_errors)
-        .layer(middleware::from_fn_with_state(state.clone(), csrf::guard));
+        .layer(csrf::layer(state.config.clone()));
     let api = api.into_router().fallback(|| async { ApiError::NotFound }).layer(guard);
     let router = beside.into_router().nest("/api", api);
     if state.config.metrics == MetricsMode::On { router.merge(metrics::routes().into_router()) } else { router }
