@@ -19,17 +19,21 @@ use crate::{config::Config, error::ApiError};
 
 /// The guard as a layer: a synchronous check before the handler (no boxed
 /// future, unlike an async middleware).
+// tower-http's ValidateRequest answers a refusal with a whole Response.
+#[allow(clippy::result_large_err)]
 pub fn layer(
     config: Arc<Config>,
 ) -> ValidateRequestHeaderLayer<impl FnMut(&mut Request) -> Result<(), Response> + Clone> {
-    ValidateRequestHeaderLayer::custom(move |request: &mut Request| check(&config, request))
+    ValidateRequestHeaderLayer::custom(move |request: &mut Request| {
+        check(&config, request).map_err(IntoResponse::into_response)
+    })
 }
 
 /// `Err(403 csrf_rejected)` for an unsafe request another site started.
-fn check(config: &Config, request: &Request) -> Result<(), Response> {
+fn check(config: &Config, request: &Request) -> Result<(), ApiError> {
     if is_unsafe(request.method()) && !allowed(config, request.headers()) {
         tracing::info!(method = %request.method(), path = %request.uri().path(), "cross-site request refused");
-        return Err(ApiError::CsrfRejected.into_response());
+        return Err(ApiError::CsrfRejected);
     }
     Ok(())
 }
