@@ -78,6 +78,12 @@ pub struct Args {
     /// Print the report as one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
+
+    /// With --spawn: this driver on CPU 0, each server on CPU 1 with one
+    /// tokio worker, so the two never compete for a core (needs `taskset`
+    /// from util-linux and two CPUs).
+    #[arg(long)]
+    pub pin: bool,
 }
 
 /// What a virtual user does per request.
@@ -147,6 +153,9 @@ impl Args {
         }
         if self.spawn == Some(Backend::Floor) && self.scenario.bound() {
             anyhow::bail!("the floor has no device binding: run a bound scenario against a real server");
+        }
+        if self.pin && self.spawn.is_none() {
+            anyhow::bail!("--pin needs --spawn: it places the servers it starts");
         }
         if !(self.rate.is_finite() && self.rate >= 0.0) {
             anyhow::bail!("--rate must be a number ≥ 0");

@@ -69,6 +69,9 @@ async fn run(args: &Args) -> anyhow::Result<bool> {
     let mut run_id = uuid::Uuid::new_v4().simple().to_string();
     run_id.truncate(12);
     let names = Arc::new(CookieNames { access: args.access_cookie.clone(), refresh: args.refresh_cookie.clone() });
+    if args.pin {
+        spawn::pin_driver().await?;
+    }
     let servers = match args.spawn {
         Some(backend) => Some(Servers::start(args, backend, &run_id, &names).await?),
         None => None,
@@ -142,6 +145,7 @@ async fn measure(
         scenario: args.scenario.name(),
         backend: args.spawn.map_or("external", Backend::name),
         instances: targets.len(),
+        pinned: args.pin,
         users: args.users,
         rate: args.rate,
         preload: args.preload,

@@ -1,5 +1,6 @@
-//! What a run measured (one latency histogram and counters that every user
-//! records into) and how it is printed: text, or one JSON object.
+//! What a run measured (latency histograms, overall and per kind of
+//! request, and counters that every user records into) and how it is
+//! printed: text, or one JSON object.
 
 use std::{collections::BTreeMap, time::Duration};
 
@@ -12,6 +13,9 @@ use crate::client::TransportError;
 /// Counters of one run. Latencies are microseconds.
 pub struct Stats {
     latency: Histogram<u64>,
+    /// The same, per kind of request (`refresh`, `me`, …): a mixed run
+    /// shows whether one kind waits behind the other.
+    by_kind: BTreeMap<&'static str, Histogram<u64>>,
     /// Requests sent and answered inside the measured window.
     requests: u64,
     /// Of those, answered `200`.
@@ -27,8 +31,8 @@ pub struct Stats {
 impl Default for Stats {
     fn default() -> Self {
         Self {
-            // 1 µs to 60 s at 3 significant digits: about 140 KiB, once.
-            latency: Histogram::new_with_bounds(1, 60_000_000, 3).expect("constant bounds are valid"),
+            latency: histogram(),
+            by_kind: BTreeMap::new(),
             requests: 0,
             ok: 0,
             statuses: BTreeMap::new(),
@@ -38,11 +42,17 @@ impl Default for Stats {
     }
 }
 
+/// 1 µs to 60 s at 3 significant digits: about 140 KiB, once per kind.
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 60_000_000, 3).expect("constant bounds are valid")
+}
+
 impl Stats {
-    /// Records one request. Only `measured` ones count towards throughput
+    /// Records one request of `kind`. Only `measured` ones count towards throughput
     /// and latency; every error and lost session counts.
     pub fn record(
         &mut self,
+        kind: &'static str,
         measured: bool,
         latency: Duration,
         outcome: Result<StatusCode, TransportError>,
@@ -57,7 +67,9 @@ impl Stats {
         if measured {
             self.requests += 1;
             self.ok += u64::from(outcome == Ok(StatusCode::OK));
-            self.latency.saturating_record(u64::try_from(latency.as_micros()).unwrap_or(u64::MAX).max(1));
+            let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX).max(1);
+            self.latency.saturating_record(micros);
+            self.by_kind.entry(kind).or_insert_with(histogram).saturating_record(micros);
         }
     }
 
@@ -72,6 +84,8 @@ pub struct Report<'a> {
     /// `sqlite`, `postgres`, or `external` for `--url`.
     pub backend: &'static str,
     pub instances: usize,
+    /// `--pin`: driver and servers on a CPU each.
+    pub pinned: bool,
     pub users: u32,
     /// Requests per second asked for; 0 = closed loop.
     pub rate: f64,
@@ -109,6 +123,16 @@ impl Report<'_> {
         self.stats.latency.max() as f64 / 1000.0
     }
 
+    /// Per kind of request: (kind, p50 ms, p95 ms, p99 ms), when a run
+    /// mixed kinds.
+    fn kinds(&self) -> Vec<(&'static str, f64, f64, f64)> {
+        let ms = |h: &Histogram<u64>, q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+        if self.stats.by_kind.len() < 2 {
+            return Vec::new();
+        }
+        self.stats.by_kind.iter().map(|(kind, h)| (*kind, ms(h, 0.50), ms(h, 0.95), ms(h, 0.99))).collect()
+    }
+
     pub fn json(&self) -> serde_json::Value {
         let s = self.stats;
         let statuses: BTreeMap<String, u64> = s.statuses.iter().map(|(k, v)| (k.to_string(), *v)).collect();
@@ -116,6 +140,7 @@ impl Report<'_> {
             "scenario": self.scenario,
             "backend": self.backend,
             "instances": self.instances,
+            "pinned": self.pinned,
             "users": self.users,
             "rate": self.rate,
             "preload": self.preload,
@@ -128,6 +153,9 @@ impl Report<'_> {
             "latency_ms": {
                 "p50": self.ms(0.50), "p95": self.ms(0.95), "p99": self.ms(0.99), "max": self.max_ms(),
             },
+            "latency_ms_by_kind": self.kinds().into_iter()
+                .map(|(kind, p50, p95, p99)| (kind, json!({ "p50": p50, "p95": p95, "p99": p99 })))
+                .collect::<BTreeMap<_, _>>(),
             "errors_by_status": statuses,
             "errors_by_transport": s.transport,
             "lost_sessions": s.lost,
@@ -151,13 +179,19 @@ impl Report<'_> {
             }
             _ => "not measured".to_owned(),
         };
+        let kinds: String = self
+            .kinds()
+            .into_iter()
+            .map(|(kind, p50, p95, p99)| format!("  {kind:<10}p50 {p50:.3} ms  p95 {p95:.3} ms  p99 {p99:.3} ms\n"))
+            .collect();
         format!(
             "scenario    {} ({pacing})\n\
-             target      {}, {} instance(s), {} users, {} preloaded sessions\n\
+             target      {}, {} instance(s){}, {} users, {} preloaded sessions\n\
              setup       {:.2} s\n\
              measured    {:.1} s after {:.0} s warm-up\n\
              requests    {} total, {} ok, {:.1} req/s\n\
              latency     p50 {:.3} ms  p95 {:.3} ms  p99 {:.3} ms  max {:.3} ms\n\
+             {kinds}\
              errors      {} (whole run)\n\
              lost        {} sessions\n\
              server CPU  {cpu}\n\
@@ -166,6 +200,7 @@ impl Report<'_> {
             self.scenario,
             self.backend,
             self.instances,
+            if self.pinned { " pinned to CPU 1 (1 worker), driver on CPU 0" } else { "" },
             self.users,
             self.preload,
             self.setup.as_secs_f64(),

@@ -75,6 +75,16 @@ impl Step {
     fn renews(self) -> bool {
         matches!(self, Self::Refresh | Self::BoundRefresh { .. })
     }
+
+    /// What the report calls this kind of request.
+    fn name(self) -> &'static str {
+        match self {
+            Self::Refresh => "refresh",
+            Self::Me => "me",
+            Self::Login => "login",
+            Self::BoundRefresh { .. } => "bound-refresh",
+        }
+    }
 }
 
 impl User {
@@ -255,7 +265,13 @@ async fn drive(mut user: User, index: u64, offset: Option<Duration>, plan: Plan,
         let answered = Instant::now();
         let measured = sent_at >= plan.measure_from && answered <= plan.end;
         let lost = step.renews() && outcome.is_ok_and(|status| status != StatusCode::OK);
-        shared.stats.lock().unwrap_or_else(PoisonError::into_inner).record(measured, answered - sent_at, outcome, lost);
+        shared.stats.lock().unwrap_or_else(PoisonError::into_inner).record(
+            step.name(),
+            measured,
+            answered - sent_at,
+            outcome,
+            lost,
+        );
         if lost {
             user.lost = true;
             break;

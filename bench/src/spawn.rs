@@ -67,7 +67,7 @@ impl Servers {
         };
         for index in 0..args.instances {
             let log = servers.dir.path().join(format!("server-{index}.log"));
-            let (child, url) = start_one(&bin, bin_args, &servers.database_url, names, &log).await?;
+            let (child, url) = start_one(&bin, bin_args, args.pin, &servers.database_url, names, &log).await?;
             servers.children.push(child);
             servers.urls.push(url);
         }
@@ -165,15 +165,39 @@ impl PgDatabase {
     }
 }
 
-/// Starts one server and waits for its `listening on http://…` line.
+/// The CPU `--pin` gives the servers; the driver takes [`DRIVER_CPU`].
+const SERVER_CPU: &str = "1";
+/// The CPU `--pin` gives this driver.
+pub const DRIVER_CPU: &str = "0";
+
+/// Moves every thread of this process to [`DRIVER_CPU`] (`--pin`).
+pub async fn pin_driver() -> anyhow::Result<()> {
+    let status = Command::new("taskset")
+        .args(["-a", "-p", "-c", DRIVER_CPU, &std::process::id().to_string()])
+        .stdout(Stdio::null())
+        .status()
+        .await
+        .map_err(|err| anyhow::anyhow!("--pin needs taskset (util-linux): {err}"))?;
+    anyhow::ensure!(status.success(), "taskset could not pin the driver to CPU {DRIVER_CPU}");
+    Ok(())
+}
+
+/// Starts one server (on [`SERVER_CPU`] with one worker when `pin`) and
+/// waits for its `listening on http://…` line.
 async fn start_one(
     bin: &Path,
     args: &[&str],
+    pin: bool,
     database_url: &str,
     names: &CookieNames,
     log: &Path,
 ) -> anyhow::Result<(Child, String)> {
-    let mut child = Command::new(bin)
+    // taskset execs the server, so the child's pid is the server's.
+    let mut command = if pin { Command::new("taskset") } else { Command::new(bin) };
+    if pin {
+        command.args(["-c", SERVER_CPU]).arg(bin).env("TOKIO_WORKER_THREADS", "1");
+    }
+    let mut child = command
         .args(args)
         .env("DATABASE_URL", database_url)
         .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
