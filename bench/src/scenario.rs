@@ -230,7 +230,8 @@ pub async fn run(users: Vec<User>, plan: Plan, shared: &Arc<Shared>) -> anyhow::
 }
 
 /// One user's loop. Paced: sends on a fixed schedule and measures from the
-/// scheduled time, so waiting on a slow server counts as latency.
+/// scheduled time whenever the user was still waiting on the server then,
+/// so waiting on a slow server counts as latency.
 async fn drive(mut user: User, index: u64, offset: Option<Duration>, plan: Plan, shared: Arc<Shared>) -> User {
     let mut due = offset.map(|offset| plan.begin + offset);
     let mut sequence = index;
@@ -241,8 +242,15 @@ async fn drive(mut user: User, index: u64, offset: Option<Duration>, plan: Plan,
                     break;
                 }
                 due = Some(at + every);
+                // Waiting on its own timer, the user was idle when the send
+                // was due: the timer's lateness (tokio's 1 ms wheel, a busy
+                // driver) is the driver's, so latency counts from the
+                // actual send. Still waiting on the previous answer when
+                // due, it counts from the due time, so a slow server is
+                // charged for the wait it caused (coordinated omission).
+                let idle = Instant::now() <= at;
                 tokio::time::sleep_until(at).await;
-                at
+                if idle { Instant::now() } else { at }
             }
             _ => Instant::now(),
         };
