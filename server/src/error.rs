@@ -244,7 +244,7 @@ impl From<sqlx::Error> for ApiError {
 /// Errors that mean "the database cannot serve right now" rather than a bug:
 /// pool exhaustion, lost connections, PostgreSQL shutting down or out of
 /// connections (SQLSTATE classes 08, 53, 57P), SQLite busy or locked.
-fn is_unavailable(err: &sqlx::Error) -> bool {
+pub(crate) fn is_unavailable(err: &sqlx::Error) -> bool {
     match err {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
         sqlx::Error::Database(db) => db.code().is_some_and(|code| {

@@ -7,10 +7,19 @@
 //! them in one statement, one commit, one hop to sqlx's connection thread.
 //! Each row is still its own compare-and-swap; a session asked for twice
 //! in one group is held for the next one, so the second sees the first's
-//! result exactly as it would have in two statements. If a grouped
-//! statement fails, nothing of it was written, and each rotation in it is
-//! tried again alone, so an error reaches only its own caller. PostgreSQL
-//! runs the same statement for one row on any of its pooled connections.
+//! result exactly as it would have in two statements. A rotation whose
+//! caller has gone (the client hung up while it waited) is left out, as it
+//! was when each request ran its own statement.
+//!
+//! When the database cannot serve (pool timeout, busy, I/O), every caller
+//! in the group gets that answer at once (`503`); retrying each alone would
+//! only wait out the same timeout once per row. Any other failure of a
+//! grouped statement is retried one rotation at a time, so an error about
+//! one row reaches only its caller. (Should a statement fail after SQLite
+//! committed it, say while decoding a returned row, the retry finds the
+//! sessions rotated and their callers take the slow path: the grace
+//! answer, never a second rotation.) PostgreSQL runs the same statement
+//! for one row on any of its pooled connections.
 
 use std::{collections::HashMap, sync::LazyLock};
 
@@ -21,7 +30,7 @@ use sqlx::{
 };
 use tokio::sync::{mpsc, oneshot};
 
-use crate::db::Db;
+use crate::{db::Db, error::is_unavailable};
 
 /// What a successful rotation needs to issue the successor, returned by the
 /// compare-and-swap itself so the hot path is one statement.
@@ -237,6 +246,9 @@ async fn run_groups(write: SqlitePool, mut queue: mpsc::UnboundedReceiver<Job>) 
         let mut group: Vec<Job> = Vec::with_capacity(MAX_GROUP);
         while group.len() < MAX_GROUP {
             let Some(job) = waiting.next().or_else(|| queue.try_recv().ok()) else { break };
+            if job.answer.is_closed() {
+                continue;
+            }
             if group.iter().any(|taken| taken.swap.id == job.swap.id) {
                 held.push(job);
             } else {
@@ -244,7 +256,9 @@ async fn run_groups(write: SqlitePool, mut queue: mpsc::UnboundedReceiver<Job>) 
             }
         }
         held.extend(waiting);
-        swap_group(&write, group).await;
+        if !group.is_empty() {
+            swap_group(&write, group).await;
+        }
     }
 }
 
@@ -263,9 +277,15 @@ async fn swap_group(write: &SqlitePool, group: Vec<Job>) {
         Ok(rows) => {
             let mut rotated: HashMap<String, Rotated> = rows.into_iter().map(|row| (row.id, row.rotated)).collect();
             for job in group {
-                // A closed receiver: the request was dropped; its rotation
-                // stands and the grace rule serves a retry.
+                // A caller gone while its group ran: the rotation stands,
+                // and a retry within the grace window gets the live token.
                 let _ = job.answer.send(Ok(rotated.remove(&job.swap.id)));
+            }
+        }
+        Err(err) if is_unavailable(&err) => {
+            tracing::warn!(error = %err, rotations = group.len(), "a grouped rotation found the database unavailable");
+            for job in group {
+                let _ = job.answer.send(Err(unavailable_again(&err)));
             }
         }
         Err(err) => {
@@ -276,5 +296,15 @@ async fn swap_group(write: &SqlitePool, group: Vec<Job>) {
                 let _ = job.answer.send(alone.map(|row| row.map(|row| row.rotated)));
             }
         }
+    }
+}
+
+/// The same "cannot serve now" for another caller (`sqlx::Error` is not
+/// `Clone`); `ApiError` turns each into `503 unavailable`.
+fn unavailable_again(err: &sqlx::Error) -> sqlx::Error {
+    match err {
+        sqlx::Error::PoolTimedOut => sqlx::Error::PoolTimedOut,
+        sqlx::Error::PoolClosed => sqlx::Error::PoolClosed,
+        other => sqlx::Error::Io(std::io::Error::other(other.to_string())),
     }
 }
