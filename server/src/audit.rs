@@ -285,14 +285,18 @@ impl Audit {
     }
 }
 
-/// Stores what has gathered every [`LINGER`] (or at once when woken), in
+/// Stores what has gathered every [`LINGER`] (ten times that when idle, at
+/// once when woken), in
 /// batches of at most [`BATCH`] rows, one statement each.
 async fn write_events(db: Db, shared: Weak<Shared>) {
+    // Idle (the last pass found nothing), the writer looks ten times less
+    // often: no wake-up every 5 ms on a quiet server.
+    let mut linger = LINGER;
     loop {
         let Some(wake) = shared.upgrade() else { break };
         tokio::select! {
             () = wake.wake.notified() => {}
-            () = tokio::time::sleep(LINGER) => {}
+            () = tokio::time::sleep(linger) => {}
         }
         drop(wake);
         let Some(shared) = shared.upgrade() else { break };
@@ -301,6 +305,7 @@ async fn write_events(db: Db, shared: Weak<Shared>) {
         else {
             break;
         };
+        linger = if events.is_empty() { LINGER * 10 } else { LINGER };
         for batch in events.chunks(BATCH) {
             // One retry (a busy or restarting database), then the batch is
             // counted as lost rather than blocking every later event.
