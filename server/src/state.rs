@@ -68,9 +68,33 @@ impl Deref for AppState {
     }
 }
 
-/// Leptos' routes and file handler read their options from the state.
-impl FromRef<AppState> for LeptosOptions {
-    fn from_ref(state: &AppState) -> Self {
-        state.leptos_options.clone()
-    }
+/// Each field is also state of its own for an extractor (`State<Db>`,
+/// `State<Arc<Config>>`, and Leptos' `LeptosOptions`), as when `AppState`
+/// derived `FromRef`.
+macro_rules! fields_from_ref {
+    ($($field:ident: $ty:ty),* $(,)?) => {$(
+        impl FromRef<AppState> for $ty {
+            fn from_ref(state: &AppState) -> Self {
+                state.$field.clone()
+            }
+        }
+    )*};
 }
+
+fields_from_ref!(
+    config: Arc<Config>,
+    db: Db,
+    keys: Arc<Keys>,
+    tokens: Arc<AccessTokens>,
+    refresh_keys: Arc<RefreshKeys>,
+    sealer: Arc<Sealer>,
+    passwords: Passwords,
+    webauthn: Option<Arc<webauthn_rs::Webauthn>>,
+    gate: Arc<SessionGate>,
+    verified: Arc<VerifiedTokens>,
+    limits: Arc<Limits>,
+    audit: Audit,
+    mail: MailQueue,
+    metrics: Arc<Metrics>,
+    leptos_options: LeptosOptions,
+);
