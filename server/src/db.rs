@@ -11,7 +11,8 @@
 //! second, on a reader connection), so the checkpoint's fsync never stalls
 //! a commit — that stall was most of the refresh path's p95 latency.
 //! Rotations queue for the writer as groups, one statement each
-//! (`store::rotation`).
+//! (`store::rotation`); on PostgreSQL too, one round trip and one commit
+//! per group.
 
 use std::{str::FromStr, time::Duration};
 
@@ -21,17 +22,14 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
-use crate::store::rotation::Rotations;
+use crate::store::rotation::{Rotations, Writer};
 
 #[derive(Clone, Debug)]
 pub enum Db {
     /// `rotations` groups the refresh path's writes (see `store::rotation`).
-    Sqlite {
-        read: SqlitePool,
-        write: SqlitePool,
-        rotations: Rotations,
-    },
-    Postgres(PgPool),
+    Sqlite { read: SqlitePool, write: SqlitePool, rotations: Rotations },
+    /// `rotations` groups the refresh path's writes here too.
+    Postgres { pool: PgPool, rotations: Rotations },
 }
 
 /// Runs `$body` with `$pool` bound to the concrete pool: `read` picks
@@ -40,13 +38,13 @@ macro_rules! on_pool {
     ($db:expr, read, |$pool:ident| $body:expr) => {
         match $db {
             $crate::db::Db::Sqlite { read: $pool, .. } => $body,
-            $crate::db::Db::Postgres($pool) => $body,
+            $crate::db::Db::Postgres { pool: $pool, .. } => $body,
         }
     };
     ($db:expr, write, |$pool:ident| $body:expr) => {
         match $db {
             $crate::db::Db::Sqlite { write: $pool, .. } => $body,
-            $crate::db::Db::Postgres($pool) => $body,
+            $crate::db::Db::Postgres { pool: $pool, .. } => $body,
         }
     };
 }
@@ -97,12 +95,13 @@ impl Db {
                 .connect_with(options)
                 .await?;
             tokio::spawn(checkpoint_wal(read.clone()));
-            let rotations = Rotations::start(write.clone());
+            let rotations = Rotations::start(Writer::Sqlite(write.clone()));
             Ok(Self::Sqlite { read, write, rotations })
         } else {
             let pool =
                 PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
-            Ok(Self::Postgres(pool))
+            let rotations = Rotations::start(Writer::Postgres(pool.clone()));
+            Ok(Self::Postgres { pool, rotations })
         }
     }
 
@@ -110,7 +109,7 @@ impl Db {
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match self {
             Self::Sqlite { write, .. } => sqlx::migrate!("./migrations/sqlite").run(write).await?,
-            Self::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+            Self::Postgres { pool, .. } => sqlx::migrate!("./migrations/postgres").run(pool).await?,
         }
         Ok(())
     }
@@ -120,7 +119,7 @@ impl Db {
     pub fn dialect(&self, sqlite: &'static str, postgres: &'static str) -> &'static str {
         match self {
             Self::Sqlite { .. } => sqlite,
-            Self::Postgres(_) => postgres,
+            Self::Postgres { .. } => postgres,
         }
     }
 
@@ -140,7 +139,7 @@ impl Db {
                 read.close().await;
                 write.close().await;
             }
-            Self::Postgres(pool) => pool.close().await,
+            Self::Postgres { pool, .. } => pool.close().await,
         }
     }
 }

@@ -60,6 +60,16 @@ async fn concurrent_refreshes_through_both_instances_all_get_the_same_live_token
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_sessions_racing_through_both_instances_each_rotate_once() {
+    // Each instance groups its rotations (`store::rotation`); here both
+    // groups hold the same sessions at once, one racer of each session per
+    // instance. On PostgreSQL that is where two groups could deadlock.
+    let a = TestApp::spawn().await;
+    let b = a.spawn_sibling().await;
+    races::forty_sessions_refreshed_twice_at_once(&[&a, &b]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revoke_on_one_instance_stops_access_tokens_on_the_other_within_a_second() {
     // Arrange: B has just seen the session as live (its cache is warm).
     let a = TestApp::spawn().await;

@@ -1,10 +1,12 @@
 //! The rotation of a refresh-token family: one compare-and-swap `UPDATE`
 //! per session that advances its generation only if nobody else did.
 //!
-//! On SQLite every write goes through one connection, so rotations queue
-//! for it. [`Rotations`] turns that queue into group commit: one task takes
-//! every rotation waiting at that moment (up to [`MAX_GROUP`]) and swaps
-//! them in one statement, one commit, one hop to sqlx's connection thread.
+//! [`Rotations`] is group commit: one task takes every rotation waiting at
+//! that moment (up to [`MAX_GROUP`]) and swaps them in one statement and
+//! one commit. On SQLite every write goes through one connection anyway,
+//! so the group is also one hop to sqlx's connection thread instead of one
+//! per rotation; on PostgreSQL it is one round trip and one WAL flush
+//! instead of one per rotation.
 //! Each row is still its own compare-and-swap; a session asked for twice
 //! in one group is held for the next one, so the second sees the first's
 //! result exactly as it would have in two statements. A rotation whose
@@ -18,16 +20,15 @@
 //! one row reaches only its caller. (Should a statement fail after SQLite
 //! committed it, say while decoding a returned row, the retry finds the
 //! sessions rotated and their callers take the slow path: the grace
-//! answer, never a second rotation.) PostgreSQL runs the same statement
-//! for one row on any of its pooled connections.
+//! answer, never a second rotation.) On PostgreSQL two instances can
+//! group the same sessions (tabs behind a load balancer); each group lists
+//! its rows in id order so both lock them in the same order, and should
+//! PostgreSQL still break a deadlock, the statement it fails is retried
+//! one rotation at a time like any other failure.
 
 use std::{collections::HashMap, sync::LazyLock};
 
-use sqlx::{
-    SqlitePool,
-    query::QueryAs,
-    sqlite::{Sqlite, SqliteArguments},
-};
+use sqlx::{PgPool, SqlitePool, query::QueryAs};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{db::Db, error::is_unavailable};
@@ -87,11 +88,7 @@ pub async fn rotate_if_current(
     let swap =
         Swap { id: id.to_owned(), expected, now, idle_secs, key: key.map(str::to_owned), jkt: jkt.map(str::to_owned) };
     match db {
-        Db::Sqlite { rotations, .. } => rotations.rotate(swap).await,
-        Db::Postgres(pool) => {
-            let row: Option<RotatedRow> = swap.bind(sqlx::query_as(POSTGRES_SQL.as_str())).fetch_optional(pool).await?;
-            Ok(row.map(|row| row.rotated))
-        }
+        Db::Sqlite { rotations, .. } | Db::Postgres { rotations, .. } => rotations.rotate(swap).await,
     }
 }
 
@@ -109,9 +106,13 @@ const SIZES: [usize; 7] = [1, 2, 4, 8, 16, 32, MAX_GROUP];
 static SQLITE_SQL: LazyLock<Vec<String>> =
     LazyLock::new(|| SIZES.iter().map(|&rows| rotate_sql(rows, "unixepoch()", |_| "?".to_owned())).collect());
 
-/// The one-row statement with PostgreSQL's clock and `$n` parameters.
-static POSTGRES_SQL: LazyLock<String> =
-    LazyLock::new(|| rotate_sql(1, "CAST(FLOOR(EXTRACT(EPOCH FROM now())) AS BIGINT)", |n| format!("${n}")));
+/// The same with PostgreSQL's clock and `$n` parameters.
+static POSTGRES_SQL: LazyLock<Vec<String>> = LazyLock::new(|| {
+    SIZES
+        .iter()
+        .map(|&rows| rotate_sql(rows, "CAST(FLOOR(EXTRACT(EPOCH FROM now())) AS BIGINT)", |n| format!("${n}")))
+        .collect()
+});
 
 /// The compare-and-swap for `rows` sessions at once, `db_now` the
 /// database's clock, `param(n)` the spelling of the `n`th parameter. `rotated_at` is that clock: the grace window is
@@ -201,7 +202,14 @@ struct Job {
     answer: oneshot::Sender<Answer>,
 }
 
-/// The queue in front of SQLite's writer for rotations (see the module
+/// Where a group is written: SQLite's writer pool, or the PostgreSQL pool.
+#[derive(Debug)]
+pub enum Writer {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The queue in front of the database for rotations (see the module
 /// docs). Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Rotations {
@@ -209,9 +217,9 @@ pub struct Rotations {
 }
 
 impl Rotations {
-    /// Starts the task that swaps each group on `write` (the writer pool);
-    /// it ends once every handle is dropped.
-    pub fn start(write: SqlitePool) -> Self {
+    /// Starts the task that swaps each group on `write`; it ends once every
+    /// handle is dropped.
+    pub fn start(write: Writer) -> Self {
         let (jobs, queue) = mpsc::unbounded_channel();
         tokio::spawn(run_groups(write, queue));
         Self { jobs }
@@ -232,7 +240,7 @@ impl std::fmt::Debug for Job {
 }
 
 /// Takes what waits, swaps it as one group, answers, and again.
-async fn run_groups(write: SqlitePool, mut queue: mpsc::UnboundedReceiver<Job>) {
+async fn run_groups(write: Writer, mut queue: mpsc::UnboundedReceiver<Job>) {
     // Jobs for a session already in the group, held for the next one.
     let mut held: Vec<Job> = Vec::new();
     loop {
@@ -263,17 +271,17 @@ async fn run_groups(write: SqlitePool, mut queue: mpsc::UnboundedReceiver<Job>) 
 }
 
 /// Swaps `group` in one statement and answers each job.
-async fn swap_group(write: &SqlitePool, group: Vec<Job>) {
+async fn swap_group(write: &Writer, group: Vec<Job>) {
     let size = SIZES.iter().position(|&rows| rows >= group.len()).unwrap_or(SIZES.len() - 1);
-    let padding = Swap { id: String::new(), expected: -1, now: 0, idle_secs: 0, key: None, jkt: None };
-    let mut query: QueryAs<'_, Sqlite, RotatedRow, SqliteArguments> = sqlx::query_as(SQLITE_SQL[size].as_str());
-    for job in &group {
-        query = job.swap.bind(query);
-    }
-    for _ in group.len()..SIZES[size] {
-        query = padding.bind(query);
-    }
-    match query.fetch_all(write).await {
+    // In the order of their ids, so two instances grouping the same
+    // sessions on PostgreSQL lock their rows in the same order.
+    let mut swaps: Vec<&Swap> = group.iter().map(|job| &job.swap).collect();
+    swaps.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    let fetched = match write {
+        Writer::Sqlite(pool) => grouped(&SQLITE_SQL[size], &swaps, SIZES[size]).fetch_all(pool).await,
+        Writer::Postgres(pool) => grouped(&POSTGRES_SQL[size], &swaps, SIZES[size]).fetch_all(pool).await,
+    };
+    match fetched {
         Ok(rows) => {
             let mut rotated: HashMap<String, Rotated> = rows.into_iter().map(|row| (row.id, row.rotated)).collect();
             for job in group {
@@ -291,12 +299,32 @@ async fn swap_group(write: &SqlitePool, group: Vec<Job>) {
         Err(err) => {
             tracing::warn!(error = %err, rotations = group.len(), "a grouped rotation failed; trying each alone");
             for job in group {
-                let alone: Result<Option<RotatedRow>, sqlx::Error> =
-                    job.swap.bind(sqlx::query_as(SQLITE_SQL[0].as_str())).fetch_optional(write).await;
+                let alone = match write {
+                    Writer::Sqlite(pool) => grouped(&SQLITE_SQL[0], &[&job.swap], 1).fetch_optional(pool).await,
+                    Writer::Postgres(pool) => grouped(&POSTGRES_SQL[0], &[&job.swap], 1).fetch_optional(pool).await,
+                };
                 let _ = job.answer.send(alone.map(|row| row.map(|row| row.rotated)));
             }
         }
     }
+}
+
+/// `sql` (the statement for `rows` rows) bound to `swaps`, padded up to
+/// `rows` with rows that match no session.
+fn grouped<'q, DB>(sql: &'static str, swaps: &[&'q Swap], rows: usize) -> QueryAs<'q, DB, RotatedRow, DB::Arguments>
+where
+    DB: sqlx::Database,
+    RotatedRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    static PADDING: Swap = Swap { id: String::new(), expected: -1, now: 0, idle_secs: 0, key: None, jkt: None };
+    let mut query = sqlx::query_as(sql);
+    for swap in swaps.iter().copied().chain(std::iter::repeat_n(&PADDING, rows.saturating_sub(swaps.len()))) {
+        query = swap.bind(query);
+    }
+    query
 }
 
 /// The same "cannot serve now" for another caller (`sqlx::Error` is not

@@ -97,7 +97,7 @@ pub async fn set_user_roles(db: &Db, id: &str, roles: &str, now: i64) -> Result<
         Db::Sqlite { write, .. } => {
             sqlx::query(sql).bind(id).bind(roles).bind(now).bind(keeps_admin).execute(write).await?.rows_affected()
         }
-        Db::Postgres(pool) => {
+        Db::Postgres { pool, .. } => {
             let mut tx = pool.begin().await?;
             sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(ROLES_LOCK).execute(&mut *tx).await?;
             let done = sqlx::query(sql)

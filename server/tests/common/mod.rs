@@ -12,6 +12,7 @@
 //! - `asserts`: assertions on the contract's answers.
 //! - `passkey`: a software WebAuthn authenticator.
 //! - `process`: the real `server` binary as a child process.
+//! - `races`: many sessions refreshed at once.
 //!
 //! Every test binary includes this module (`mod common;`) and uses a
 //! different part of it, hence the blanket `dead_code` allowance (it covers
@@ -28,6 +29,7 @@ pub mod dbsc;
 mod mail;
 pub mod passkey;
 pub mod process;
+pub mod races;
 
 // `self::` because a bare `app::` would also name the `app` crate.
 #[allow(unused_imports)]
