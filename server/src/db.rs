@@ -22,7 +22,7 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
-use crate::store::rotation::{Rotations, Writer};
+use crate::store::rotation::{MAX_GROUP, Rotations, Writer};
 
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -87,7 +87,10 @@ impl Db {
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(Duration::from_secs(10))
-                .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
+                // A group's rows all fit in the channel back from sqlx's
+                // connection thread, which therefore never waits for this
+                // side to take them.
+                .connect_with(options.clone().pragma("wal_autocheckpoint", "0").row_buffer_size(2 * MAX_GROUP))
                 .await?;
             let read = SqlitePoolOptions::new()
                 .max_connections(8)
