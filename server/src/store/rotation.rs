@@ -277,11 +277,7 @@ async fn swap_group(write: &Writer, group: Vec<Job>) {
     // sessions on PostgreSQL lock their rows in the same order.
     let mut swaps: Vec<&Swap> = group.iter().map(|job| &job.swap).collect();
     swaps.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-    let fetched = match write {
-        Writer::Sqlite(pool) => grouped(&SQLITE_SQL[size], &swaps, SIZES[size]).fetch_all(pool).await,
-        Writer::Postgres(pool) => grouped(&POSTGRES_SQL[size], &swaps, SIZES[size]).fetch_all(pool).await,
-    };
-    match fetched {
+    match swap_rows(write, size, &swaps).await {
         Ok(rows) => {
             let mut rotated: HashMap<String, Rotated> = rows.into_iter().map(|row| (row.id, row.rotated)).collect();
             for job in group {
@@ -299,13 +295,18 @@ async fn swap_group(write: &Writer, group: Vec<Job>) {
         Err(err) => {
             tracing::warn!(error = %err, rotations = group.len(), "a grouped rotation failed; trying each alone");
             for job in group {
-                let alone = match write {
-                    Writer::Sqlite(pool) => grouped(&SQLITE_SQL[0], &[&job.swap], 1).fetch_optional(pool).await,
-                    Writer::Postgres(pool) => grouped(&POSTGRES_SQL[0], &[&job.swap], 1).fetch_optional(pool).await,
-                };
-                let _ = job.answer.send(alone.map(|row| row.map(|row| row.rotated)));
+                let alone = swap_rows(write, 0, &[&job.swap]).await;
+                let _ = job.answer.send(alone.map(|rows| rows.into_iter().next().map(|row| row.rotated)));
             }
         }
+    }
+}
+
+/// Runs the statement for `SIZES[size]` rows on `swaps`.
+async fn swap_rows(write: &Writer, size: usize, swaps: &[&Swap]) -> Result<Vec<RotatedRow>, sqlx::Error> {
+    match write {
+        Writer::Sqlite(pool) => grouped(&SQLITE_SQL[size], swaps, SIZES[size]).fetch_all(pool).await,
+        Writer::Postgres(pool) => grouped(&POSTGRES_SQL[size], swaps, SIZES[size]).fetch_all(pool).await,
     }
 }
 
