@@ -12,7 +12,8 @@
 //! a commit — that stall was most of the refresh path's p95 latency.
 //! Rotations queue for the writer as groups, one statement each
 //! (`store::rotation`); on PostgreSQL too, one round trip and one commit
-//! per group.
+//! per group. SQLite's pools hand out connections without a ping first
+//! (a file cannot hang up; the ping was a thread hop per query).
 
 use std::{str::FromStr, time::Duration};
 
@@ -84,8 +85,12 @@ impl Db {
             {
                 std::fs::create_dir_all(dir)?;
             }
+            // No ping before handing out a connection: it cannot have been
+            // lost (a file, not a network peer), and the ping is a hop to
+            // its connection thread and back on every query.
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(10))
                 // A group's rows all fit in the channel back from sqlx's
                 // connection thread, which therefore never waits for this
@@ -94,6 +99,7 @@ impl Db {
                 .await?;
             let read = SqlitePoolOptions::new()
                 .max_connections(8)
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;

@@ -3,7 +3,14 @@
 
 mod common;
 
-use std::collections::HashSet;
+use std::{
+    collections::HashSet,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed},
+    },
+    time::Duration,
+};
 
 use app::types::SessionView;
 use common::*;
@@ -192,4 +199,49 @@ async fn refresh_expiry_never_passes_the_absolute_session_limit() {
         let max_age = cookie.max_age().expect("the refresh cookie has a Max-Age");
         assert!(max_age > 0 && max_age <= 100, "{name}: Max-Age {max_age}");
     }
+}
+
+#[tokio::test]
+async fn a_sign_in_is_answered_while_refreshes_keep_the_writer_busy() {
+    // Arrange: twenty sessions refreshed back to back, so rotation groups
+    // follow each other and the group task keeps the writer connection.
+    let app = TestApp::spawn().await;
+    let user = app.new_user().await;
+    let mut jars = vec![user.jar.clone()];
+    for _ in 0..19 {
+        jars.push(app.new_session(&user).await.0);
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let refreshed = Arc::new(AtomicUsize::new(0));
+    let mut storm = JoinSet::new();
+    for mut jar in jars {
+        let (api, stop, refreshed) = (app.api.clone(), stop.clone(), refreshed.clone());
+        storm.spawn(async move {
+            while !stop.load(Relaxed) {
+                assert_status(&api.refresh(&mut jar).await, 200);
+                refreshed.fetch_add(1, Relaxed);
+            }
+        });
+    }
+    while refreshed.load(Relaxed) < 100 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+
+    // Act: a sign-in writes its session through the same writer.
+    let mut jar = Jar::default();
+    let signed_in =
+        tokio::time::timeout(Duration::from_secs(20), app.login(&mut jar, &user.email, &user.password)).await;
+    let before = refreshed.load(Relaxed);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let storm_went_on = refreshed.load(Relaxed) > before;
+    stop.store(true, Relaxed);
+    while let Some(looped) = storm.join_next().await {
+        looped.expect("every refresh of the storm succeeded");
+    }
+
+    // Assert
+    let response = signed_in.expect("the sign-in waited for the refreshes to stop");
+    assert_status(&response, 200);
+    assert!(storm_went_on, "the refreshes were still coming when the sign-in was answered");
+    assert_status(&app.me(&jar).await, 200);
 }

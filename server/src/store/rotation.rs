@@ -13,6 +13,12 @@
 //! caller has gone (the client hung up while it waited) is left out, as it
 //! was when each request ran its own statement.
 //!
+//! The task keeps the connection it took for as long as groups follow each
+//! other, up to [`LEASE`], instead of taking it from sqlx's pool and giving
+//! it back for every group: each of those is a round trip of its own (see
+//! [`Lease`]). Idle, it first lets the other requests ready on its worker
+//! ask, so a quiet server's rotations still share commits.
+//!
 //! When the database cannot serve (pool timeout, busy, I/O), every caller
 //! in the group gets that answer at once (`503`); retrying each alone would
 //! only wait out the same timeout once per row. Any other failure of a
@@ -26,10 +32,14 @@
 //! PostgreSQL still break a deadlock, the statement it fails is retried
 //! one rotation at a time like any other failure.
 
-use std::{collections::HashMap, sync::LazyLock};
+use std::{
+    collections::HashMap,
+    sync::LazyLock,
+    time::{Duration, Instant},
+};
 
-use sqlx::{PgPool, SqlitePool, query::QueryAs};
-use tokio::sync::{mpsc, oneshot};
+use sqlx::{Database, Executor, PgPool, Pool, Postgres, Sqlite, SqlitePool, pool::PoolConnection, query::QueryAs};
+use tokio::sync::{mpsc, mpsc::error::TryRecvError, oneshot};
 
 use crate::{db::Db, error::is_unavailable};
 
@@ -221,7 +231,10 @@ impl Rotations {
     /// handle is dropped.
     pub fn start(write: Writer) -> Self {
         let (jobs, queue) = mpsc::unbounded_channel();
-        tokio::spawn(run_groups(write, queue));
+        match write {
+            Writer::Sqlite(pool) => tokio::spawn(run_groups::<Sqlite>(pool, &SQLITE_SQL, queue)),
+            Writer::Postgres(pool) => tokio::spawn(run_groups::<Postgres>(pool, &POSTGRES_SQL, queue)),
+        };
         Self { jobs }
     }
 
@@ -239,16 +252,52 @@ impl std::fmt::Debug for Job {
     }
 }
 
+/// The longest the group task keeps one connection while groups keep
+/// coming; then it gives it back so other writers waiting for SQLite's one
+/// writer connection (logins, the audit writer) go first.
+const LEASE: Duration = Duration::from_millis(2);
+
+/// The connection a run of back-to-back groups uses, and since when.
+///
+/// Taking a connection from sqlx's pool and giving it back each cost a
+/// round trip to it (on SQLite a hop to its connection thread and back, a
+/// pair of context switches; on PostgreSQL a network round trip), as much
+/// as the group's statement itself. Under load groups follow each other,
+/// so they share one take and one give-back.
+struct Lease<DB: Database> {
+    conn: PoolConnection<DB>,
+    since: Instant,
+}
+
 /// Takes what waits, swaps it as one group, answers, and again.
-async fn run_groups(write: Writer, mut queue: mpsc::UnboundedReceiver<Job>) {
+async fn run_groups<DB>(pool: Pool<DB>, sql: &'static [String], mut queue: mpsc::UnboundedReceiver<Job>)
+where
+    DB: Database,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    RotatedRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
     // Jobs for a session already in the group, held for the next one.
     let mut held: Vec<Job> = Vec::new();
+    let mut lease: Option<Lease<DB>> = None;
     loop {
         if held.is_empty() {
-            match queue.recv().await {
-                Some(job) => held.push(job),
-                None => break,
-            }
+            let job = match queue.try_recv() {
+                Ok(job) => job,
+                Err(TryRecvError::Disconnected) => break,
+                Err(TryRecvError::Empty) => {
+                    let Some(job) = next_job(&mut queue, &mut lease).await else { break };
+                    // This task was idle, so it ran as soon as the first
+                    // caller asked: let the other requests ready on this
+                    // worker ask too, so they share the group's commit.
+                    tokio::task::yield_now().await;
+                    job
+                }
+            };
+            held.push(job);
         }
         let mut waiting = std::mem::take(&mut held).into_iter();
         let mut group: Vec<Job> = Vec::with_capacity(MAX_GROUP);
@@ -264,20 +313,67 @@ async fn run_groups(write: Writer, mut queue: mpsc::UnboundedReceiver<Job>) {
             }
         }
         held.extend(waiting);
-        if !group.is_empty() {
-            swap_group(&write, group).await;
+        if group.is_empty() {
+            continue;
+        }
+        if lease.as_ref().is_some_and(|lease| lease.since.elapsed() >= LEASE) {
+            lease = None;
+        }
+        let conn = match lease {
+            Some(ref mut lease) => &mut lease.conn,
+            None => match pool.acquire().await {
+                Ok(conn) => &mut lease.insert(Lease { conn, since: Instant::now() }).conn,
+                Err(err) => {
+                    tracing::warn!(error = %err, rotations = group.len(), "no connection for a rotation group");
+                    for job in group {
+                        let _ = job.answer.send(Err(unavailable_again(&err)));
+                    }
+                    continue;
+                }
+            },
+        };
+        if !swap_group(conn, sql, group).await {
+            // The connection may be what failed: the next group takes
+            // another (the pool checks this one on its way back).
+            lease = None;
         }
     }
 }
 
-/// Swaps `group` in one statement and answers each job.
-async fn swap_group(write: &Writer, group: Vec<Job>) {
+/// Waits for the next job, keeping the connection until the lease ends;
+/// `None` once every handle is dropped.
+async fn next_job<DB: Database>(
+    queue: &mut mpsc::UnboundedReceiver<Job>,
+    lease: &mut Option<Lease<DB>>,
+) -> Option<Job> {
+    if let Some(held) = lease {
+        if let Ok(job) = tokio::time::timeout_at((held.since + LEASE).into(), queue.recv()).await {
+            return job;
+        }
+        // Idle for the rest of the lease: give the connection back.
+        *lease = None;
+    }
+    queue.recv().await
+}
+
+/// Swaps `group` in one statement on `conn` and answers each job; false
+/// when the statement failed.
+async fn swap_group<DB>(conn: &mut DB::Connection, sql: &'static [String], group: Vec<Job>) -> bool
+where
+    DB: Database,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    RotatedRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
     let size = SIZES.iter().position(|&rows| rows >= group.len()).unwrap_or(SIZES.len() - 1);
     // In the order of their ids, so two instances grouping the same
     // sessions on PostgreSQL lock their rows in the same order.
     let mut swaps: Vec<&Swap> = group.iter().map(|job| &job.swap).collect();
     swaps.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-    match swap_rows(write, size, &swaps).await {
+    match grouped(&sql[size], &swaps, SIZES[size]).fetch_all(&mut *conn).await {
         Ok(rows) => {
             let mut rotated: HashMap<String, Rotated> = rows.into_iter().map(|row| (row.id, row.rotated)).collect();
             for job in group {
@@ -285,28 +381,23 @@ async fn swap_group(write: &Writer, group: Vec<Job>) {
                 // and a retry within the grace window gets the live token.
                 let _ = job.answer.send(Ok(rotated.remove(&job.swap.id)));
             }
+            true
         }
         Err(err) if is_unavailable(&err) => {
             tracing::warn!(error = %err, rotations = group.len(), "a grouped rotation found the database unavailable");
             for job in group {
                 let _ = job.answer.send(Err(unavailable_again(&err)));
             }
+            false
         }
         Err(err) => {
             tracing::warn!(error = %err, rotations = group.len(), "a grouped rotation failed; trying each alone");
             for job in group {
-                let alone = swap_rows(write, 0, &[&job.swap]).await;
+                let alone = grouped(&sql[0], &[&job.swap], SIZES[0]).fetch_all(&mut *conn).await;
                 let _ = job.answer.send(alone.map(|rows| rows.into_iter().next().map(|row| row.rotated)));
             }
+            false
         }
-    }
-}
-
-/// Runs the statement for `SIZES[size]` rows on `swaps`.
-async fn swap_rows(write: &Writer, size: usize, swaps: &[&Swap]) -> Result<Vec<RotatedRow>, sqlx::Error> {
-    match write {
-        Writer::Sqlite(pool) => grouped(&SQLITE_SQL[size], swaps, SIZES[size]).fetch_all(pool).await,
-        Writer::Postgres(pool) => grouped(&POSTGRES_SQL[size], swaps, SIZES[size]).fetch_all(pool).await,
     }
 }
 
