@@ -232,8 +232,8 @@ impl Rotations {
     pub fn start(write: Writer) -> Self {
         let (jobs, queue) = mpsc::unbounded_channel();
         match write {
-            Writer::Sqlite(pool) => tokio::spawn(run_groups::<Sqlite>(pool, &SQLITE_SQL, queue)),
-            Writer::Postgres(pool) => tokio::spawn(run_groups::<Postgres>(pool, &POSTGRES_SQL, queue)),
+            Writer::Sqlite(pool) => tokio::spawn(Groups::<Sqlite> { pool, sql: &SQLITE_SQL }.run(queue)),
+            Writer::Postgres(pool) => tokio::spawn(Groups::<Postgres> { pool, sql: &POSTGRES_SQL }.run(queue)),
         };
         Self { jobs }
     }
@@ -269,77 +269,6 @@ struct Lease<DB: Database> {
     since: Instant,
 }
 
-/// Takes what waits, swaps it as one group, answers, and again.
-async fn run_groups<DB>(pool: Pool<DB>, sql: &'static [String], mut queue: mpsc::UnboundedReceiver<Job>)
-where
-    DB: Database,
-    DB::Arguments: sqlx::IntoArguments<DB>,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    RotatedRow: for<'r> sqlx::FromRow<'r, DB::Row>,
-    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
-    // Jobs for a session already in the group, held for the next one.
-    let mut held: Vec<Job> = Vec::new();
-    let mut lease: Option<Lease<DB>> = None;
-    loop {
-        if held.is_empty() {
-            let job = match queue.try_recv() {
-                Ok(job) => job,
-                Err(TryRecvError::Disconnected) => break,
-                Err(TryRecvError::Empty) => {
-                    let Some(job) = next_job(&mut queue, &mut lease).await else { break };
-                    // This task was idle, so it ran as soon as the first
-                    // caller asked: let the other requests ready on this
-                    // worker ask too, so they share the group's commit.
-                    tokio::task::yield_now().await;
-                    job
-                }
-            };
-            held.push(job);
-        }
-        let mut waiting = std::mem::take(&mut held).into_iter();
-        let mut group: Vec<Job> = Vec::with_capacity(MAX_GROUP);
-        while group.len() < MAX_GROUP {
-            let Some(job) = waiting.next().or_else(|| queue.try_recv().ok()) else { break };
-            if job.answer.is_closed() {
-                continue;
-            }
-            if group.iter().any(|taken| taken.swap.id == job.swap.id) {
-                held.push(job);
-            } else {
-                group.push(job);
-            }
-        }
-        held.extend(waiting);
-        if group.is_empty() {
-            continue;
-        }
-        if lease.as_ref().is_some_and(|lease| lease.since.elapsed() >= LEASE) {
-            lease = None;
-        }
-        let conn = match lease {
-            Some(ref mut lease) => &mut lease.conn,
-            None => match pool.acquire().await {
-                Ok(conn) => &mut lease.insert(Lease { conn, since: Instant::now() }).conn,
-                Err(err) => {
-                    tracing::warn!(error = %err, rotations = group.len(), "no connection for a rotation group");
-                    for job in group {
-                        let _ = job.answer.send(Err(unavailable_again(&err)));
-                    }
-                    continue;
-                }
-            },
-        };
-        if !swap_group(conn, sql, group).await {
-            // The connection may be what failed: the next group takes
-            // another (the pool checks this one on its way back).
-            lease = None;
-        }
-    }
-}
-
 /// Waits for the next job, keeping the connection until the lease ends;
 /// `None` once every handle is dropped.
 async fn next_job<DB: Database>(
@@ -356,9 +285,14 @@ async fn next_job<DB: Database>(
     queue.recv().await
 }
 
-/// Swaps `group` in one statement on `conn` and answers each job; false
-/// when the statement failed.
-async fn swap_group<DB>(conn: &mut DB::Connection, sql: &'static [String], group: Vec<Job>) -> bool
+/// One backend's side of the group task: its pool and its statements
+/// (one for each of [`SIZES`]).
+struct Groups<DB: Database> {
+    pool: Pool<DB>,
+    sql: &'static [String],
+}
+
+impl<DB> Groups<DB>
 where
     DB: Database,
     DB::Arguments: sqlx::IntoArguments<DB>,
@@ -368,35 +302,102 @@ where
     i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
-    let size = SIZES.iter().position(|&rows| rows >= group.len()).unwrap_or(SIZES.len() - 1);
-    // In the order of their ids, so two instances grouping the same
-    // sessions on PostgreSQL lock their rows in the same order.
-    let mut swaps: Vec<&Swap> = group.iter().map(|job| &job.swap).collect();
-    swaps.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-    match grouped(&sql[size], &swaps, SIZES[size]).fetch_all(&mut *conn).await {
-        Ok(rows) => {
-            let mut rotated: HashMap<String, Rotated> = rows.into_iter().map(|row| (row.id, row.rotated)).collect();
-            for job in group {
-                // A caller gone while its group ran: the rotation stands,
-                // and a retry within the grace window gets the live token.
-                let _ = job.answer.send(Ok(rotated.remove(&job.swap.id)));
+    /// Takes what waits, swaps it as one group, answers, and again.
+    async fn run(self, mut queue: mpsc::UnboundedReceiver<Job>) {
+        // Jobs for a session already in the group, held for the next one.
+        let mut held: Vec<Job> = Vec::new();
+        let mut lease: Option<Lease<DB>> = None;
+        loop {
+            if held.is_empty() {
+                let job = match queue.try_recv() {
+                    Ok(job) => job,
+                    Err(TryRecvError::Disconnected) => break,
+                    Err(TryRecvError::Empty) => {
+                        let Some(job) = next_job(&mut queue, &mut lease).await else { break };
+                        // This task was idle, so it ran as soon as the first
+                        // caller asked: let the other requests ready on this
+                        // worker ask too, so they share the group's commit.
+                        tokio::task::yield_now().await;
+                        job
+                    }
+                };
+                held.push(job);
             }
-            true
+            let mut waiting = std::mem::take(&mut held).into_iter();
+            let mut group: Vec<Job> = Vec::with_capacity(MAX_GROUP);
+            while group.len() < MAX_GROUP {
+                let Some(job) = waiting.next().or_else(|| queue.try_recv().ok()) else { break };
+                if job.answer.is_closed() {
+                    continue;
+                }
+                if group.iter().any(|taken| taken.swap.id == job.swap.id) {
+                    held.push(job);
+                } else {
+                    group.push(job);
+                }
+            }
+            held.extend(waiting);
+            if group.is_empty() {
+                continue;
+            }
+            if lease.as_ref().is_some_and(|lease| lease.since.elapsed() >= LEASE) {
+                lease = None;
+            }
+            let conn = match lease {
+                Some(ref mut lease) => &mut lease.conn,
+                None => match self.pool.acquire().await {
+                    Ok(conn) => &mut lease.insert(Lease { conn, since: Instant::now() }).conn,
+                    Err(err) => {
+                        tracing::warn!(error = %err, rotations = group.len(), "no connection for a rotation group");
+                        for job in group {
+                            let _ = job.answer.send(Err(unavailable_again(&err)));
+                        }
+                        continue;
+                    }
+                },
+            };
+            if !self.swap_group(conn, group).await {
+                // The connection may be what failed: the next group takes
+                // another (the pool checks this one on its way back).
+                lease = None;
+            }
         }
-        Err(err) if is_unavailable(&err) => {
-            tracing::warn!(error = %err, rotations = group.len(), "a grouped rotation found the database unavailable");
-            for job in group {
-                let _ = job.answer.send(Err(unavailable_again(&err)));
+    }
+
+    /// Swaps `group` in one statement on `conn` and answers each job; false
+    /// when the statement failed.
+    async fn swap_group(&self, conn: &mut DB::Connection, group: Vec<Job>) -> bool {
+        let sql = self.sql;
+        let size = SIZES.iter().position(|&rows| rows >= group.len()).unwrap_or(SIZES.len() - 1);
+        // In the order of their ids, so two instances grouping the same
+        // sessions on PostgreSQL lock their rows in the same order.
+        let mut swaps: Vec<&Swap> = group.iter().map(|job| &job.swap).collect();
+        swaps.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        match grouped(&sql[size], &swaps, SIZES[size]).fetch_all(&mut *conn).await {
+            Ok(rows) => {
+                let mut rotated: HashMap<String, Rotated> = rows.into_iter().map(|row| (row.id, row.rotated)).collect();
+                for job in group {
+                    // A caller gone while its group ran: the rotation stands,
+                    // and a retry within the grace window gets the live token.
+                    let _ = job.answer.send(Ok(rotated.remove(&job.swap.id)));
+                }
+                true
             }
-            false
-        }
-        Err(err) => {
-            tracing::warn!(error = %err, rotations = group.len(), "a grouped rotation failed; trying each alone");
-            for job in group {
-                let alone = grouped(&sql[0], &[&job.swap], SIZES[0]).fetch_all(&mut *conn).await;
-                let _ = job.answer.send(alone.map(|rows| rows.into_iter().next().map(|row| row.rotated)));
+            Err(err) if is_unavailable(&err) => {
+                tracing::warn!(error = %err, rotations = group.len(), "a grouped rotation found the database unavailable");
+                for job in group {
+                    let _ = job.answer.send(Err(unavailable_again(&err)));
+                }
+                false
             }
-            false
+            Err(err) => {
+                tracing::warn!(error = %err, rotations = group.len(), "a grouped rotation failed; trying each alone");
+                for job in group {
+                    let alone = grouped(&sql[0], &[&job.swap], SIZES[0]).fetch_all(&mut *conn).await;
+                    let _ = job.answer.send(alone.map(|rows| rows.into_iter().next().map(|row| row.rotated)));
+                }
+                false
+            }
         }
     }
 }
