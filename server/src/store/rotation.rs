@@ -349,9 +349,7 @@ where
                     Ok(conn) => &mut lease.insert(Lease { conn, since: Instant::now() }).conn,
                     Err(err) => {
                         tracing::warn!(error = %err, rotations = group.len(), "no connection for a rotation group");
-                        for job in group {
-                            let _ = job.answer.send(Err(unavailable_again(&err)));
-                        }
+                        answer_unavailable(group, &err);
                         continue;
                     }
                 },
@@ -385,16 +383,14 @@ where
             }
             Err(err) if is_unavailable(&err) => {
                 tracing::warn!(error = %err, rotations = group.len(), "a grouped rotation found the database unavailable");
-                for job in group {
-                    let _ = job.answer.send(Err(unavailable_again(&err)));
-                }
+                answer_unavailable(group, &err);
                 false
             }
             Err(err) => {
                 tracing::warn!(error = %err, rotations = group.len(), "a grouped rotation failed; trying each alone");
                 for job in group {
-                    let alone = grouped(&sql[0], &[&job.swap], SIZES[0]).fetch_all(&mut *conn).await;
-                    let _ = job.answer.send(alone.map(|rows| rows.into_iter().next().map(|row| row.rotated)));
+                    let alone = grouped(&sql[0], &[&job.swap], SIZES[0]).fetch_optional(&mut *conn).await;
+                    let _ = job.answer.send(alone.map(|row| row.map(|row| row.rotated)));
                 }
                 false
             }
@@ -418,6 +414,14 @@ where
         query = swap.bind(query);
     }
     query
+}
+
+/// Answers every job of `group` with `err`, the database's "cannot serve
+/// now".
+fn answer_unavailable(group: Vec<Job>, err: &sqlx::Error) {
+    for job in group {
+        let _ = job.answer.send(Err(unavailable_again(err)));
+    }
 }
 
 /// The same "cannot serve now" for another caller (`sqlx::Error` is not
