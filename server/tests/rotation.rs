@@ -9,7 +9,7 @@ use std::{
         Arc,
         atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed},
     },
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use app::types::SessionView;
@@ -244,4 +244,77 @@ async fn a_sign_in_is_answered_while_refreshes_keep_the_writer_busy() {
     assert_status(&response, 200);
     assert!(storm_went_on, "the refreshes were still coming when the sign-in was answered");
     assert_status(&app.me(&jar).await, 200);
+}
+
+/// A write lock on the sessions held from outside the server: SQLite's
+/// one write lock (`BEGIN IMMEDIATE` on a connection of its own), or on
+/// PostgreSQL a table lock that stops updates but not reads.
+enum OutsideWriter {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+}
+
+impl OutsideWriter {
+    async fn lock(database_url: &str) -> Self {
+        use sqlx::Connection;
+        if database_url.starts_with("sqlite") {
+            let mut conn = sqlx::SqliteConnection::connect(database_url).await.expect("open the database");
+            sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut conn).await.expect("take the write lock");
+            Self::Sqlite(conn)
+        } else {
+            let mut conn = sqlx::PgConnection::connect(database_url).await.expect("open the database");
+            sqlx::raw_sql("BEGIN; LOCK TABLE sessions IN SHARE ROW EXCLUSIVE MODE")
+                .execute(&mut conn)
+                .await
+                .expect("lock the sessions");
+            Self::Postgres(conn)
+        }
+    }
+
+    async fn release(self) {
+        match self {
+            Self::Sqlite(mut conn) => sqlx::raw_sql("COMMIT").execute(&mut conn).await.map(drop),
+            Self::Postgres(mut conn) => sqlx::raw_sql("COMMIT").execute(&mut conn).await.map(drop),
+        }
+        .expect("release the lock");
+    }
+}
+
+#[tokio::test]
+async fn a_refresh_waits_out_another_writers_lock_while_the_server_goes_on_answering() {
+    // Arrange: another process's write lock, which the rotation must wait
+    // out without holding up the runtime (this test's runtime has one
+    // thread, the server's and the test's): a rotation that waited for
+    // SQLite's lock on a runtime thread would stall this read for the
+    // whole busy timeout (10 s).
+    let app = TestApp::spawn().await;
+    let user = app.new_user().await;
+    let outside = OutsideWriter::lock(app.database_url()).await;
+    let started = Instant::now();
+
+    // Act
+    let refresh = tokio::spawn({
+        let (api, mut jar) = (app.api.clone(), user.jar.clone());
+        async move {
+            let response = api.refresh(&mut jar).await;
+            (response, jar)
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let waited = !refresh.is_finished();
+    let me = app.me(&user.jar).await;
+    let answered_within = started.elapsed();
+    outside.release().await;
+    let (refreshed, mut jar) = tokio::time::timeout(Duration::from_secs(20), refresh)
+        .await
+        .expect("the refresh ended")
+        .expect("a refresh task");
+
+    // Assert
+    assert!(waited, "the refresh waited for the lock");
+    assert_status(&me, 200);
+    assert!(answered_within < Duration::from_secs(3), "a read took {answered_within:?} while a refresh waited");
+    assert_status(&refreshed, 200);
+    assert_eq!(refreshed.session_info().session_id, user.info.session_id);
+    assert_status(&app.refresh(&mut jar).await, 200);
 }
