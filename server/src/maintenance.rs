@@ -11,6 +11,9 @@ const EVERY: Duration = Duration::from_secs(3600);
 /// Expired sessions are kept this long after expiry: a late refresh then
 /// still answers `refresh_expired` rather than `refresh_invalid`.
 const SESSION_GRACE_SECS: i64 = 24 * 3600;
+/// Sessions looked at per statement while pruning (see
+/// `store::sessions::prune_sessions`).
+const SESSIONS_PER_RANGE: i64 = 1000;
 /// Records of sent mail (bodies erased) are kept this long, for support.
 const SENT_MAIL_KEPT_SECS: i64 = 7 * 24 * 3600;
 
@@ -22,7 +25,7 @@ pub async fn run(db: Db, audit_retention_days: i64) {
 
 /// One pass; failures are logged and retried next hour.
 pub async fn prune(db: &Db, audit_retention_days: i64, now: i64) {
-    match store::sessions::prune_sessions(db, now - SESSION_GRACE_SECS).await {
+    match store::sessions::prune_sessions(db, now - SESSION_GRACE_SECS, SESSIONS_PER_RANGE).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(sessions = n, "expired sessions pruned"),
         Err(err) => tracing::warn!(error = %err, "pruning sessions failed"),

@@ -311,3 +311,53 @@ async fn the_admin_user_list_pages_with_limit_and_after() {
         assert_error(&app.get(&format!("/api/admin/users{bad}"), &admin.jar).await, 422, "invalid_input");
     }
 }
+
+/// Sets a session's idle limit in the database, as if time had passed.
+async fn set_idle_expiry(db: &server::db::Db, session_id: &str, at: i64) {
+    let sql = "UPDATE sessions SET idle_expires_at = $1 WHERE id = $2";
+    let updated = match db {
+        server::db::Db::Sqlite { write, .. } => {
+            sqlx::query(sql).bind(at).bind(session_id).execute(write).await.map(|done| done.rows_affected())
+        }
+        server::db::Db::Postgres { pool, .. } => {
+            sqlx::query(sql).bind(at).bind(session_id).execute(pool).await.map(|done| done.rows_affected())
+        }
+    };
+    assert_eq!(updated.expect("set the idle limit"), 1);
+}
+
+#[tokio::test]
+async fn pruning_deletes_sessions_a_day_past_their_idle_limit_range_by_range_and_keeps_the_rest() {
+    // Arrange: six sessions of one user; three expired more than a day ago,
+    // one an hour ago (kept: a late refresh still hears "expired"), two live.
+    let app = TestApp::spawn().await;
+    let user = app.new_user().await;
+    let mut sessions = vec![(user.jar.clone(), user.info.clone())];
+    for _ in 0..5 {
+        sessions.push(app.new_session(&user).await);
+    }
+    let db = server::db::Db::connect(app.database_url()).await.expect("open the database");
+    let now = now();
+    for (index, (_, info)) in sessions.iter().enumerate() {
+        match index {
+            0 | 2 | 4 => set_idle_expiry(&db, &info.session_id, now - 2 * 86_400).await,
+            1 => set_idle_expiry(&db, &info.session_id, now - 3_600).await,
+            _ => {}
+        }
+    }
+
+    // Act: two sessions per range, so the walk takes several.
+    let pruned = server::store::sessions::prune_sessions(&db, now - 86_400, 2).await.expect("prune");
+    let again = server::store::sessions::prune_sessions(&db, now - 86_400, 2).await.expect("prune again");
+
+    // Assert
+    assert_eq!((pruned, again), (3, 0));
+    for (index, (jar, _)) in sessions.iter().enumerate() {
+        let response = app.refresh(&mut jar.clone()).await;
+        match index {
+            0 | 2 | 4 => assert_error(&response, 401, "refresh_invalid"),
+            1 => assert_error(&response, 401, "refresh_expired"),
+            _ => assert_status(&response, 200),
+        }
+    }
+}

@@ -269,7 +269,27 @@ pub async fn count_live_sessions(db: &Db, now: i64) -> Result<i64, sqlx::Error> 
 /// Deletes sessions whose refresh tokens expired before `cutoff` (they can
 /// no longer be presented as anything but junk); returns how many. The
 /// idle limit never passes the absolute one, so it alone decides.
-pub async fn prune_sessions(db: &Db, cutoff: i64) -> Result<u64, sqlx::Error> {
-    let sql = "DELETE FROM sessions WHERE idle_expires_at < $1";
-    on_pool!(db, write, |pool| Ok(sqlx::query(sql).bind(cutoff).execute(pool).await?.rows_affected()))
+///
+/// No index serves `idle_expires_at` (every rotation would move its entry),
+/// so this walks the table in id order, `batch` sessions at a time, each
+/// range its own short statement: the writer is never held for a scan of
+/// the whole table, and refreshes go on between ranges.
+pub async fn prune_sessions(db: &Db, cutoff: i64, batch: i64) -> Result<u64, sqlx::Error> {
+    let range_end = "SELECT MAX(id) FROM (SELECT id FROM sessions WHERE id > $1 ORDER BY id LIMIT $2) AS range_ids";
+    let delete = "DELETE FROM sessions WHERE id > $1 AND id <= $2 AND idle_expires_at < $3";
+    let mut pruned = 0;
+    let mut after = String::new();
+    loop {
+        let (last,): (Option<String>,) =
+            on_pool!(db, read, |pool| sqlx::query_as(range_end).bind(&after).bind(batch).fetch_one(pool).await?);
+        let Some(last) = last else { return Ok(pruned) };
+        pruned += on_pool!(db, write, |pool| sqlx::query(delete)
+            .bind(&after)
+            .bind(&last)
+            .bind(cutoff)
+            .execute(pool)
+            .await?
+            .rows_affected());
+        after = last;
+    }
 }
