@@ -34,9 +34,12 @@
 
 use std::{
     collections::HashMap,
-    sync::LazyLock,
+    panic::AssertUnwindSafe,
+    sync::{Arc, LazyLock},
     time::{Duration, Instant},
 };
+
+use futures::FutureExt;
 
 use sqlx::{Database, Executor, PgPool, Pool, Postgres, Sqlite, SqlitePool, pool::PoolConnection, query::QueryAs};
 use tokio::sync::{mpsc, mpsc::error::TryRecvError, oneshot};
@@ -232,8 +235,8 @@ impl Rotations {
     pub fn start(write: Writer) -> Self {
         let (jobs, queue) = mpsc::unbounded_channel();
         match write {
-            Writer::Sqlite(pool) => tokio::spawn(Groups::<Sqlite> { pool, sql: &SQLITE_SQL }.run(queue)),
-            Writer::Postgres(pool) => tokio::spawn(Groups::<Postgres> { pool, sql: &POSTGRES_SQL }.run(queue)),
+            Writer::Sqlite(pool) => tokio::spawn(Groups::<Sqlite> { pool, sql: &SQLITE_SQL }.supervise(queue)),
+            Writer::Postgres(pool) => tokio::spawn(Groups::<Postgres> { pool, sql: &POSTGRES_SQL }.supervise(queue)),
         };
         Self { jobs }
     }
@@ -249,6 +252,30 @@ impl Rotations {
 impl std::fmt::Debug for Job {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Job").field("session", &self.swap.id).finish_non_exhaustive()
+    }
+}
+
+/// Runs the task `start` makes until one ends, and starts another each
+/// time one panics.
+///
+/// Every refresh goes through the group task, so a panic in it (none is
+/// known; sqlx or a bug could still bring one) must not leave the server
+/// answering `503` to every refresh until it restarts. The panicking run's
+/// jobs are dropped with it, so their callers get `503` (their answer
+/// channel closed); its connection goes back to the pool as it unwinds; the
+/// queue outlives it, and the next run takes the jobs that wait.
+async fn supervised<F, Task>(mut start: F)
+where
+    F: FnMut() -> Task,
+    Task: Future<Output = ()>,
+{
+    while let Err(panic) = AssertUnwindSafe(start()).catch_unwind().await {
+        let message = panic
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("(no message)");
+        tracing::error!(panic = message, "the rotation group task panicked; starting it again");
     }
 }
 
@@ -302,8 +329,19 @@ where
     i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
+    /// The group task: [`Self::run`] on `queue`, started again should it
+    /// panic (see [`supervised`]).
+    async fn supervise(self, queue: mpsc::UnboundedReceiver<Job>) {
+        let (groups, queue) = (Arc::new(self), Arc::new(tokio::sync::Mutex::new(queue)));
+        supervised(|| {
+            let (groups, queue) = (groups.clone(), queue.clone());
+            async move { groups.run(&mut *queue.lock().await).await }
+        })
+        .await;
+    }
+
     /// Takes what waits, swaps it as one group, answers, and again.
-    async fn run(self, mut queue: mpsc::UnboundedReceiver<Job>) {
+    async fn run(&self, queue: &mut mpsc::UnboundedReceiver<Job>) {
         // Jobs for a session already in the group, held for the next one.
         let mut held: Vec<Job> = Vec::new();
         let mut lease: Option<Lease<DB>> = None;
@@ -313,7 +351,7 @@ where
                     Ok(job) => job,
                     Err(TryRecvError::Disconnected) => break,
                     Err(TryRecvError::Empty) => {
-                        let Some(job) = next_job(&mut queue, &mut lease).await else { break };
+                        let Some(job) = next_job(queue, &mut lease).await else { break };
                         // This task was idle, so it ran as soon as the first
                         // caller asked: let the other requests ready on this
                         // worker ask too, so they share the group's commit.
@@ -431,5 +469,32 @@ fn unavailable_again(err: &sqlx::Error) -> sqlx::Error {
         sqlx::Error::PoolTimedOut => sqlx::Error::PoolTimedOut,
         sqlx::Error::PoolClosed => sqlx::Error::PoolClosed,
         other => sqlx::Error::Io(std::io::Error::other(other.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_task_that_panics_is_started_again_until_it_ends() {
+        // Arrange
+        let runs = AtomicUsize::new(0);
+
+        // Act: the first two runs panic, the third ends.
+        supervised(|| {
+            let panics = runs.fetch_add(1, Relaxed) < 2;
+            async move {
+                if panics {
+                    panic!("a bug in a rotation group");
+                }
+            }
+        })
+        .await;
+
+        // Assert
+        assert_eq!(runs.load(Relaxed), 3);
     }
 }
