@@ -16,13 +16,11 @@ Usage: python3 bench/sqlite/audit_index.py [--users N] [--stored N]
 import argparse
 import os
 import random
-import sqlite3
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "server" / "migrations" / "sqlite"
+from migrated import database
+
 USER_INDEX = "CREATE INDEX auth_events_by_user ON auth_events (user_id, id)"
 COLUMNS = "(at, kind, user_id, session_id, ip, user_agent, detail)"
 AGENT = "Mozilla/5.0 (X11; Linux x86_64) Chrome/156"
@@ -32,27 +30,13 @@ LIST = (
 )
 
 
-def database(with_index: bool) -> tuple[sqlite3.Connection, str]:
-    """A new database with every migration applied (as the server opens it),
-    the per-user index put back when asked."""
-    path = os.path.join(tempfile.mkdtemp(prefix="audit-index-"), "bench.db")
-    db = sqlite3.connect(path, isolation_level=None)
-    for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "wal_autocheckpoint = 0"):
-        db.execute(f"PRAGMA {pragma}")
-    for migration in sorted(MIGRATIONS.glob("*.sql")):
-        db.executescript(migration.read_text())
-    if with_index:
-        db.execute(USER_INDEX)
-    return db, path
-
-
 def event(at: int, user: str) -> tuple:
     return (at, "refreshed", user, str(uuid.uuid4()), "127.0.0.1", AGENT, None)
 
 
 def run(with_index: bool, users: list[str], stored: int, batches: int, per_batch: int) -> None:
     random.seed(1)
-    db, path = database(with_index)
+    db, path = database("audit-index-", *([USER_INDEX] if with_index else []))
     start = 1_700_000_000
     db.execute("BEGIN")
     db.executemany(f"INSERT INTO auth_events {COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -18,12 +18,11 @@ import argparse
 import os
 import random
 import sqlite3
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "server" / "migrations" / "sqlite"
+from migrated import database
+
 OLD_INDEX = "CREATE INDEX sessions_by_idle_expiry ON sessions (idle_expires_at)"
 DAY = 86_400
 # The server's rotation, less its RETURNING (which only reads).
@@ -34,20 +33,6 @@ ROTATE = (
 # store::sessions::prune_sessions, one range.
 RANGE_END = "SELECT MAX(id) FROM (SELECT id FROM sessions WHERE id > ? ORDER BY id LIMIT ?) AS range_ids"
 DELETE_RANGE = "DELETE FROM sessions WHERE id > ? AND id <= ? AND idle_expires_at < ?"
-
-
-def database(with_index: bool) -> tuple[sqlite3.Connection, str]:
-    """A new database with every migration applied (as the server opens it),
-    the old index put back when asked."""
-    path = os.path.join(tempfile.mkdtemp(prefix="sessions-index-"), "bench.db")
-    db = sqlite3.connect(path, isolation_level=None)
-    for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "wal_autocheckpoint = 0"):
-        db.execute(f"PRAGMA {pragma}")
-    for migration in sorted(MIGRATIONS.glob("*.sql")):
-        db.executescript(migration.read_text())
-    if with_index:
-        db.execute(OLD_INDEX)
-    return db, path
 
 
 def store_sessions(db: sqlite3.Connection, count: int, idle_of) -> list[str]:
@@ -75,7 +60,7 @@ def wal(sessions: int, rotations: int = 5_000) -> None:
     for with_index in (True, False):
         random.seed(1)
         start = 1_700_000_000
-        db, path = database(with_index)
+        db, path = database("sessions-index-", *([OLD_INDEX] if with_index else []))
         ids = store_sessions(db, sessions, lambda _: start + random.randint(0, 7 * DAY))
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         now = start + 7 * DAY
@@ -96,7 +81,7 @@ def prune(sessions: int, expired_share: float = 0.01) -> None:
         return random.randint(0, spread)
 
     random.seed(2)
-    db, _ = database(with_index=True)
+    db, _ = database("sessions-index-", OLD_INDEX)
     store_sessions(db, sessions, idle_of)
     started = time.perf_counter()
     pruned = db.execute("DELETE FROM sessions WHERE idle_expires_at < ?", (cutoff,)).rowcount
@@ -104,7 +89,7 @@ def prune(sessions: int, expired_share: float = 0.01) -> None:
     print(f"prune  indexed, one DELETE: {pruned:,} of {sessions:,} pruned; the writer held {held * 1000:.0f} ms at once")
 
     random.seed(2)
-    db, _ = database(with_index=False)
+    db, _ = database("sessions-index-")
     store_sessions(db, sessions, idle_of)
     started = time.perf_counter()
     after, pruned, longest, ranges = "", 0, 0.0, 0
