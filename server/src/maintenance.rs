@@ -14,6 +14,9 @@ const SESSION_GRACE_SECS: i64 = 24 * 3600;
 /// Sessions looked at per statement while pruning (see
 /// `store::sessions::prune_sessions`).
 const SESSIONS_PER_RANGE: i64 = 1000;
+/// Audit events looked at per statement while pruning (see
+/// `store::events::prune_events`).
+const EVENTS_PER_RANGE: i64 = 1000;
 /// Records of sent mail (bodies erased) are kept this long, for support.
 const SENT_MAIL_KEPT_SECS: i64 = 7 * 24 * 3600;
 
@@ -50,7 +53,7 @@ pub async fn prune(db: &Db, audit_retention_days: i64, now: i64) {
         Ok(n) => tracing::info!(mails = n, "sent mail records pruned"),
         Err(err) => tracing::warn!(error = %err, "pruning sent mail failed"),
     }
-    match store::events::prune_events(db, now - audit_retention_days * 86_400).await {
+    match store::events::prune_events(db, now - audit_retention_days * 86_400, EVENTS_PER_RANGE).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(events = n, "old audit events pruned"),
         Err(err) => tracing::warn!(error = %err, "pruning audit events failed"),

@@ -434,3 +434,47 @@ async fn with_refresh_auditing_off_refreshes_leave_no_event_but_reuse_still_does
     assert!(!kinds.iter().any(|k| k == "refreshed"), "no refresh events: {kinds:?}");
     assert!(kinds.iter().any(|k| k == "reuse_detected"), "reuse is always audited: {kinds:?}");
 }
+
+#[tokio::test]
+async fn pruning_deletes_events_past_retention_oldest_first_and_stops_at_the_first_newer_one() {
+    use server::store::events::{EventFilter, NewEvent, insert_events, list_events, prune_events};
+
+    // Arrange: events in the order they are stored: five past the cutoff,
+    // two newer, one older again (the clock stepped back), one newer.
+    // A database of its own, with no server whose own prune would race.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = server::db::Db::connect(&database_url_for(dir.path()).await).await.expect("open the database");
+    db.migrate().await.expect("migrate");
+    let cutoff = now() - 90 * 86_400;
+    let stored = [-500, -400, -300, -200, -1, 0, 1, -100, 100].map(|offset| cutoff + offset);
+    let event = |at| NewEvent {
+        at,
+        kind: "login_failed",
+        user_id: None,
+        session_id: None,
+        ip: None,
+        user_agent: None,
+        detail: None,
+    };
+    insert_events(&db, &stored.map(event)).await.expect("store the events");
+    let left = async || -> Vec<i64> {
+        let all = EventFilter { limit: 100, ..EventFilter::default() };
+        list_events(&db, &all).await.expect("list").iter().rev().map(|e| e.at - cutoff).collect()
+    };
+
+    // Act: two events per range, so the walk takes several.
+    let pruned = prune_events(&db, cutoff, 2).await.expect("prune");
+    let again = prune_events(&db, cutoff, 2).await.expect("prune again");
+
+    // Assert: the walk stopped in the range holding the first newer event,
+    // so the late old one waits for the events stored before it.
+    assert_eq!((pruned, again), (5, 0));
+    assert_eq!(left().await, [0, 1, -100, 100]);
+
+    // Act: once those are past retention too, the walk goes on to it.
+    let later = prune_events(&db, cutoff + 50, 2).await.expect("prune later");
+
+    // Assert
+    assert_eq!(later, 3);
+    assert_eq!(left().await, [100]);
+}

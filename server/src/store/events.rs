@@ -101,10 +101,39 @@ where
     select
 }
 
-/// Deletes events older than `cutoff`; returns how many.
-pub async fn prune_events(db: &Db, cutoff: i64) -> Result<u64, sqlx::Error> {
-    let sql = "DELETE FROM auth_events WHERE at < $1";
-    on_pool!(db, write, |pool| Ok(sqlx::query(sql).bind(cutoff).execute(pool).await?.rows_affected()))
+/// Deletes events stored before `cutoff`, oldest first, `batch` ids per
+/// statement; returns how many. Each range is its own short `DELETE`, so
+/// SQLite's one writer is never held for long (one statement over a day of
+/// events held it for seconds, and every refresh waited), and no index on
+/// `at` is kept for it: every stored event wrote an entry there.
+///
+/// Events are stored in the order they happen, so the walk stops at the
+/// first range that holds a newer event. An older one stored after it (the
+/// clock stepped back, or another instance's batch came late) stays until
+/// the events before it are pruned.
+pub async fn prune_events(db: &Db, cutoff: i64, batch: i64) -> Result<u64, sqlx::Error> {
+    let range =
+        "SELECT MAX(id), COUNT(*) FROM (SELECT id FROM auth_events WHERE id > $1 ORDER BY id LIMIT $2) AS range_ids";
+    let delete = "DELETE FROM auth_events WHERE id > $1 AND id <= $2 AND at < $3";
+    let mut pruned = 0;
+    let mut after = 0_i64;
+    loop {
+        let (last, in_range): (Option<i64>, i64) =
+            on_pool!(db, read, |pool| sqlx::query_as(range).bind(after).bind(batch).fetch_one(pool).await?);
+        let Some(last) = last else { return Ok(pruned) };
+        let deleted = on_pool!(db, write, |pool| sqlx::query(delete)
+            .bind(after)
+            .bind(last)
+            .bind(cutoff)
+            .execute(pool)
+            .await?
+            .rows_affected());
+        pruned += deleted;
+        if deleted < in_range.unsigned_abs() {
+            return Ok(pruned);
+        }
+        after = last;
+    }
 }
 
 #[cfg(test)]
