@@ -40,7 +40,7 @@ LIST = (
     "FROM auth_events e LEFT JOIN users u ON u.id = e.user_id WHERE e.user_id = ? ORDER BY e.id DESC LIMIT 50"
 )
 # store::events::prune_events, one range.
-RANGE = "SELECT MAX(id), COUNT(*) FROM (SELECT id FROM auth_events WHERE id > ? ORDER BY id LIMIT ?) AS range_ids"
+RANGE_END = "SELECT MAX(id) FROM (SELECT id FROM auth_events WHERE id > ? ORDER BY id LIMIT ?) AS range_ids"
 DELETE_RANGE = "DELETE FROM auth_events WHERE id > ? AND id <= ? AND at < ?"
 
 
@@ -97,13 +97,12 @@ def prune(users: list[str], stored: int, per_second: int = 100) -> None:
     db, _ = stored_database([], users, stored, per_second)
     began = time.perf_counter()
     after, pruned, longest, ranges = 0, 0, 0.0, 0
-    while (found := db.execute(RANGE, (after, 1000)).fetchone())[0] is not None:
-        last, in_range = found
+    while (last := db.execute(RANGE_END, (after, 1000)).fetchone()[0]) is not None:
         started = time.perf_counter()
         deleted = db.execute(DELETE_RANGE, (after, last, cutoff)).rowcount
         longest = max(longest, time.perf_counter() - started)
         pruned, after, ranges = pruned + deleted, last, ranges + 1
-        if deleted < in_range:
+        if deleted < 1000:
             break
     total = time.perf_counter() - began
     print(f"prune  walk in ranges of 1,000 (0009): {pruned:,} of {stored:,} pruned in {total * 1000:,.0f} ms "

@@ -112,14 +112,13 @@ where
 /// clock stepped back, or another instance's batch came late) stays until
 /// the events before it are pruned.
 pub async fn prune_events(db: &Db, cutoff: i64, batch: i64) -> Result<u64, sqlx::Error> {
-    let range =
-        "SELECT MAX(id), COUNT(*) FROM (SELECT id FROM auth_events WHERE id > $1 ORDER BY id LIMIT $2) AS range_ids";
+    let range_end = "SELECT MAX(id) FROM (SELECT id FROM auth_events WHERE id > $1 ORDER BY id LIMIT $2) AS range_ids";
     let delete = "DELETE FROM auth_events WHERE id > $1 AND id <= $2 AND at < $3";
     let mut pruned = 0;
     let mut after = 0_i64;
     loop {
-        let (last, in_range): (Option<i64>, i64) =
-            on_pool!(db, read, |pool| sqlx::query_as(range).bind(after).bind(batch).fetch_one(pool).await?);
+        let (last,): (Option<i64>,) =
+            on_pool!(db, read, |pool| sqlx::query_as(range_end).bind(after).bind(batch).fetch_one(pool).await?);
         let Some(last) = last else { return Ok(pruned) };
         let deleted = on_pool!(db, write, |pool| sqlx::query(delete)
             .bind(after)
@@ -129,7 +128,8 @@ pub async fn prune_events(db: &Db, cutoff: i64, batch: i64) -> Result<u64, sqlx:
             .await?
             .rows_affected());
         pruned += deleted;
-        if deleted < in_range.unsigned_abs() {
+        // A range not wholly deleted held a newer event, or ended the table.
+        if deleted < batch.unsigned_abs() {
             return Ok(pruned);
         }
         after = last;
