@@ -12,6 +12,12 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
+# Refuse a bad `goals` call before the build, not minutes after it.
+if [[ "${1:-}" == goals ]]; then
+    [[ "${2:-3}" =~ ^[1-9][0-9]*$ ]] || { log "goals takes a number of rounds (1 or more), not '${2}'"; exit 2; }
+    command -v jq >/dev/null || { log "the goals summary reads the bench's JSON with jq: install jq"; exit 1; }
+fi
+
 DURATION="${BENCH_DURATION:-15}"
 log "building server and bench (profile server-release)"
 cargo build --profile server-release -p server -p bench
@@ -38,8 +44,7 @@ measure() {
 # refresh ceiling, as the goal says; its p95 and the mixed run's ratio are
 # absolute.
 goals() {
-    local rounds="${1:-3}" dir r ceiling
-    command -v jq >/dev/null || { log "the goals summary reads the bench's JSON with jq: install jq"; exit 1; }
+    local rounds="$1" dir r ceiling
     dir="$(mktemp -d)"
     for ((r = 1; r <= rounds; r++)); do
         measure "$dir/$r-floor-refresh" "${PIN[@]}" --spawn floor --scenario refresh --users 200
